@@ -1,0 +1,73 @@
+"""One typed table of every setting that comes from the environment, with safe defaults.
+
+Modelled on UNICEF HOPE's ``config/env.py``: each variable is declared once with its type, default and
+meaning, so operators can read the whole surface in one place and nothing secret lives in git.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+VAR_DIR = Path(os.environ.get("WENGANG_VAR_DIR", BASE_DIR / "var"))
+
+
+@dataclass(frozen=True)
+class Var:
+    name: str
+    default: str
+    help: str
+    secret: bool = False
+
+
+TABLE: tuple[Var, ...] = (
+    Var("WENGANG_DEBUG", "0", "1 turns on Django's debug pages (never in production)."),
+    Var("WENGANG_DEMO", "0", "1 marks a demo install: prints one-time codes on the console."),
+    Var("DATABASE_URL", "", "Database URL; empty means the SQLite file var/wengang.sqlite3."),
+    Var(
+        "CELERY_BROKER_URL", "", "Broker URL (redis://, amqp://); empty means the SQLite-backed local broker."
+    ),
+    Var(
+        "WENGANG_SECRET_KEY", "", "Django secret key; empty means one generated once into var/.", secret=True
+    ),
+    Var(
+        "WENGANG_FIELD_KEY",
+        "",
+        "Base64 key for field encryption; empty means one generated into var/.",
+        secret=True,
+    ),
+    Var("WENGANG_ALLOWED_HOSTS", "127.0.0.1,localhost", "Comma-separated host names served."),
+    Var("WENGANG_CITY_CODE", "410300", "Area code of the city (or province) this install serves."),
+    Var("WENGANG_LANGUAGE", "zh-hans", "Default interface language (zh-hans or en)."),
+)
+_BY_NAME = {v.name: v for v in TABLE}
+
+
+def env_str(name: str) -> str:
+    return os.environ.get(name, _BY_NAME[name].default)
+
+
+def env_bool(name: str) -> bool:
+    return env_str(name).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str) -> list[str]:
+    return [item.strip() for item in env_str(name).split(",") if item.strip()]
+
+
+def persistent_secret(name: str, filename: str, nbytes: int = 48) -> str:
+    """Return the env value, or a random secret generated once into var/ for an embedded install."""
+    value = env_str(name)
+    if value:
+        return value
+    path = VAR_DIR / filename
+    if path.exists():
+        return path.read_text().strip()
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(nbytes)
+    path.write_text(value)
+    path.chmod(0o600)
+    return value

@@ -1,0 +1,14 @@
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from wengang.api.api import api
+
+urlpatterns = [
+    path("", include("wengang.dashboards.urls")),
+    path("accounts/", include("wengang.accounts.urls")),
+    path("regions/", include("wengang.regions.urls")),
+    path("audit/", include("wengang.audit.urls")),
+    path("tasks/", include("wengang.background.urls")),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("api/v1/", api.urls),
+]

@@ -1,0 +1,39 @@
+"""The root JSON API, version 1: one router per app, OpenAPI at /api/v1/docs and /api/v1/openapi.json."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import NinjaAPI, Schema
+from ninja.errors import HttpError
+
+from wengang.accounts.api import router as accounts_router
+from wengang.audit.api import router as audit_router
+from wengang.background.api import router as background_router
+from wengang.regions.api import router as regions_router
+
+from .auth import AUTH
+
+api = NinjaAPI(
+    title="Wengang API",
+    version="1",
+    description=(
+        "稳岗平台 JSON API. Authenticate with `Authorization: Bearer <token>` (see `wengang token-create`)."
+    ),
+    auth=AUTH,
+    urls_namespace="api",
+)
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError):  # type: ignore[no-untyped-def]
+    return api.create_response(request, {"detail": exc.message}, status=exc.status_code)
+
+
+api.add_router("/accounts", accounts_router)
+api.add_router("/regions", regions_router)
+api.add_router("/audit", audit_router)
+api.add_router("/tasks", background_router)

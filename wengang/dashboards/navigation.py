@@ -1,0 +1,51 @@
+"""The staff navigation, by capability. Capabilities not yet built are shown greyed, not linked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str | Promise
+    url_name: str | None
+    perm: str | None
+
+
+NAV: tuple[NavItem, ...] = (
+    NavItem(_("Home"), "dashboards:home", "dashboard.view"),
+    NavItem(_("Labour registry"), None, None),
+    NavItem(_("Enterprises & jobs"), None, None),
+    NavItem(_("Matching"), None, None),
+    NavItem(_("Employment assistance"), None, None),
+    NavItem(_("Outreach"), None, None),
+    NavItem(_("Charter transport"), None, None),
+    NavItem(_("Returnee health ledger"), None, None),
+    NavItem(_("Monitoring & early warning"), None, None),
+    NavItem(_("Labour cooperation"), None, None),
+    NavItem(_("Leadership dashboard"), None, None),
+    NavItem(_("Regions"), "regions:region_list", "regions.view"),
+    NavItem(_("Accounts"), "accounts:user_list", "users.view"),
+    NavItem(_("Audit log"), "audit:event_list", "audit.view"),
+    NavItem(_("Background tasks"), "background:task_list", "tasks.view"),
+)
+
+
+def navigation_for(user: Any, path: str) -> list[dict[str, Any]]:
+    items = []
+    for item in NAV:
+        if item.url_name is None:
+            if user.can("dashboard.view"):
+                items.append({"label": item.label, "url": None, "active": False})
+            continue
+        if item.perm and not user.can(item.perm):
+            continue
+        url = reverse(item.url_name)
+        active = path == url if url == "/" else path.startswith(url)
+        items.append({"label": item.label, "url": url, "active": active})
+    return items

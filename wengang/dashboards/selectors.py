@@ -1,0 +1,58 @@
+"""Counts for the home page and the county map, limited to the user's scope. Aggregates only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, QuerySet
+from django.db.models.functions import Substr
+
+from wengang.accounts.models import User
+from wengang.accounts.scoping import area_q
+from wengang.regions.choices import Level
+from wengang.regions.models import Region
+
+
+def _regions(user: Any) -> QuerySet[Region]:
+    return Region.objects.filter(area_q(user, "code"), valid_to__isnull=True)
+
+
+def home_counts(*, user: Any) -> dict[str, int]:
+    regions = _regions(user)
+    by_level = dict(regions.values_list("level").annotate(n=Count("id")).values_list("level", "n"))
+    accounts = User.objects.filter(area_q(user, "scope_code"), is_active=True).count()
+    return {
+        "counties": by_level.get(Level.COUNTY, 0),
+        "townships": by_level.get(Level.TOWNSHIP, 0),
+        "villages": by_level.get(Level.VILLAGE, 0),
+        "accounts": accounts,
+    }
+
+
+METRICS = ("villages", "townships", "accounts")
+
+
+def county_metrics(*, user: Any) -> dict[str, dict[str, int]]:
+    """For each metric, the value per county code (6 digits), only for counties inside the scope."""
+    regions = _regions(user).annotate(county=Substr("code", 1, 6))
+    out: dict[str, dict[str, int]] = {}
+    for metric, level in (("villages", Level.VILLAGE), ("townships", Level.TOWNSHIP)):
+        rows = regions.filter(level=level).values("county").annotate(n=Count("id")).values_list("county", "n")
+        out[metric] = dict(rows)
+    accounts = (
+        User.objects.filter(area_q(user, "scope_code"), is_active=True)
+        .annotate(county=Substr("scope_code", 1, 6))
+        .values("county")
+        .annotate(n=Count("id"))
+        .values_list("county", "n")
+    )
+    out["accounts"] = {c: n for c, n in accounts if len(c) == 6 and not c.endswith("00")}
+    return out
+
+
+def county_names(*, city_prefix: str) -> dict[str, str]:
+    return dict(
+        Region.objects.filter(
+            level=Level.COUNTY, code__startswith=city_prefix, valid_to__isnull=True
+        ).values_list("code", "name")
+    )

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from wengang.accounts.scoping import significant_prefix
+from wengang.audit.models import Action
+from wengang.audit.services import audit_record
+
+from .selectors import county_metrics, county_names, home_counts
+
+
+def home_view(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not user.is_authenticated:
+        return redirect("accounts:login")
+    if not user.can("dashboard.view"):  # type: ignore[union-attr]
+        if user.can("audit.view"):  # type: ignore[union-attr]
+            return redirect("audit:event_list")
+        return render(request, "403.html", status=403)
+    counts = home_counts(user=user)
+    audit_record(
+        action=Action.VIEW,
+        actor=user,
+        object_type="dashboards.home",
+        changes={"counts": counts},
+        request=request,
+    )
+    metrics = county_metrics(user=user)
+    city = settings.WENGANG_CITY_CODE
+    map_data = {
+        "geojson": "geo/luoyang_counties.geojson",
+        "names": county_names(city_prefix=significant_prefix(city)),
+        "metrics": [
+            {"key": "villages", "label": _("Villages"), "values": metrics["villages"]},
+            {"key": "townships", "label": _("Townships"), "values": metrics["townships"]},
+            {"key": "accounts", "label": _("Active accounts"), "values": metrics["accounts"]},
+        ],
+    }
+    return render(request, "dashboards/home.html", {"counts": counts, "map_data": map_data})
