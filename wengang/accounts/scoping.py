@@ -51,7 +51,7 @@ def area_prefixes(code: str) -> list[str]:
         changes = RegionCodeChange.objects.filter(new_code__startswith=prefix)
         prefixes.update(changes.values_list("old_code", flat=True))
     # Drop prefixes already covered by a shorter one.
-    ordered = sorted(prefixes, key=len)
+    ordered = sorted(prefixes, key=lambda p: (len(p), p))
     kept: list[str] = []
     for p in ordered:
         if not any(p.startswith(k) for k in kept):

@@ -1,7 +1,5 @@
 """The root JSON API, version 1: one router per app, OpenAPI at /api/v1/docs and /api/v1/openapi.json."""
 
-from __future__ import annotations
-
 from django.http import HttpRequest
 from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError
@@ -11,7 +9,7 @@ from wengang.audit.api import router as audit_router
 from wengang.background.api import router as background_router
 from wengang.regions.api import router as regions_router
 
-from .auth import AUTH
+from .auth import AUTH, staff_docs
 
 api = NinjaAPI(
     title="Wengang API",
@@ -21,6 +19,7 @@ api = NinjaAPI(
     ),
     auth=AUTH,
     urls_namespace="api",
+    docs_decorator=staff_docs,
 )
 
 

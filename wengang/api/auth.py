@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
-from django.http import HttpRequest
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
 from ninja.security import HttpBearer, SessionAuth
 
 from wengang.accounts.services import token_authenticate
@@ -28,3 +32,17 @@ class StaffSessionAuth(SessionAuth):
 
 
 AUTH = [BearerTokenAuth(), StaffSessionAuth()]
+
+
+def staff_docs(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The OpenAPI schema and docs page are for logged-in staff only."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not getattr(request.user, "is_staff_user", False):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
