@@ -54,7 +54,7 @@ bench: install
 
 ## make messages: refresh the translation catalogues after changing user-facing strings
 messages: install
-	cd wengang && ../$(BIN)/django-admin makemessages -l zh_Hans -l en --settings=config.settings.test --pythonpath=.. -i 'static/*'
+	cd wengang && ../$(BIN)/django-admin makemessages -l zh_Hans --settings=config.settings.test --pythonpath=.. -i 'static/*' -i 'tests/*'
 	cd wengang && ../$(BIN)/django-admin compilemessages --settings=config.settings.test --pythonpath=..
 
 clean:

@@ -21,7 +21,7 @@
         return p.name + "<br>" + metric.label + "：" + (p.value == null || isNaN(p.value) ? "—" : p.value);
       } },
       visualMap: { min: 0, max: Math.max(max, 1), left: 10, bottom: 10, calculable: true,
-        inRange: { color: ["#fee4e2", "#f97066", "#b42318"] }, text: [String(max), "0"] },
+        inRange: { color: ["#fee4e2", "#f97066", "#b42318"] } },
       series: [{ type: "map", map: "wengang-counties", roam: true, data: values,
         label: { show: true, fontSize: 11 }, emphasis: { label: { show: true } },
         itemStyle: { borderColor: "#fff", areaColor: "#eaecf0" } }]
