@@ -52,8 +52,12 @@ class UserCreateForm(forms.Form):
     def __init__(self, *args: Any, actor: Any, enterprises: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         allowed = grantable_by(actor.roles)
-        self.fields["roles"].choices = [(r.value, r.label) for r in Role if r.value in allowed]
-        self.fields["enterprise"].queryset = enterprises
+        roles_field = self.fields["roles"]
+        enterprise_field = self.fields["enterprise"]
+        assert isinstance(roles_field, forms.MultipleChoiceField)
+        assert isinstance(enterprise_field, forms.ModelChoiceField)
+        roles_field.choices = [(r.value, r.label) for r in Role if r.value in allowed]
+        enterprise_field.queryset = enterprises
         self.fields["scope_code"].initial = actor.scope_code
 
 

@@ -23,7 +23,7 @@ def require_perm(perm: str) -> Callable[[Callable[..., HttpResponse]], Callable[
             user = request.user
             if not user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            if not user.can(perm):  # type: ignore[union-attr]
+            if not user.can(perm):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 

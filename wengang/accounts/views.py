@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -106,7 +106,7 @@ def login_totp_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        services.logout_record(request=request, user=request.user)  # type: ignore[arg-type]
+        services.logout_record(request=request, user=request.user)
     logout(request)
     return redirect("accounts:login")
 
@@ -239,8 +239,8 @@ def user_disable_view(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.user_disable(
-                actor=request.user,
-                user=target,  # type: ignore[arg-type]
+                actor=cast(User, request.user),
+                user=target,
                 reason=form.cleaned_data["reason"],
                 request=request,
             )
@@ -263,8 +263,8 @@ def user_unmask_view(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             revealed = services.user_phone_unmask(
-                actor=request.user,
-                user=target,  # type: ignore[arg-type]
+                actor=cast(User, request.user),
+                user=target,
                 reason=form.cleaned_data["reason"],
                 request=request,
             )

@@ -1,6 +1,6 @@
 """The root JSON API, version 1: one router per app, OpenAPI at /api/v1/docs and /api/v1/openapi.json."""
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError
 
@@ -28,7 +28,7 @@ class ErrorOut(Schema):
 
 
 @api.exception_handler(HttpError)
-def http_error(request: HttpRequest, exc: HttpError):  # type: ignore[no-untyped-def]
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return api.create_response(request, {"detail": exc.message}, status=exc.status_code)
 
 

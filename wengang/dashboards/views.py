@@ -16,8 +16,8 @@ def home_view(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not user.is_authenticated:
         return redirect("accounts:login")
-    if not user.can("dashboard.view"):  # type: ignore[union-attr]
-        if user.can("audit.view"):  # type: ignore[union-attr]
+    if not user.can("dashboard.view"):
+        if user.can("audit.view"):
             return redirect("audit:event_list")
         return render(request, "403.html", status=403)
     counts = home_counts(user=user)

@@ -15,7 +15,7 @@ def validate_uscc(value: str) -> None:
     except StdnumError as exc:
         raise ValidationError(
             _("%(value)s is not a valid unified social credit code: %(reason)s"),
-            params={"value": value, "reason": exc.message},
+            params={"value": value, "reason": str(exc)},
             code="invalid_uscc",
         ) from exc
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -17,10 +18,15 @@ def _filters(request: HttpRequest) -> dict[str, str]:
     return {k: request.GET.get(k, "").strip() for k in ("level", "parent", "q")}
 
 
+def _filtered(request: HttpRequest) -> QuerySet[Region]:
+    f = _filters(request)
+    return region_list(user=request.user, level=f["level"], parent=f["parent"], q=f["q"])
+
+
 @require_perm("regions.view")
 def region_list_view(request: HttpRequest) -> HttpResponse:
     filters = _filters(request)
-    qs = region_list(user=request.user, **filters)
+    qs = region_list(user=request.user, level=filters["level"], parent=filters["parent"], q=filters["q"])
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
@@ -50,7 +56,7 @@ def region_detail_view(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_perm("regions.view")
 def region_export_view(request: HttpRequest) -> HttpResponse:
-    qs = region_list(user=request.user, **_filters(request))
+    qs = _filtered(request)
     rows = (
         [
             r.code,
