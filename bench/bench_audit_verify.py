@@ -172,7 +172,9 @@ def chain(rows: int) -> Any:
     for first in range(1, rows + 1, CHUNK):
         ids = range(first, min(first + CHUNK, rows + 1))
         batch: list[Row] = []
-        for row_id, kind in zip(ids, rng.choices(_KIND_NAMES, weights=_KIND_WEIGHTS, k=len(ids)), strict=True):
+        for row_id, kind in zip(
+            ids, rng.choices(_KIND_NAMES, weights=_KIND_WEIGHTS, k=len(ids)), strict=True
+        ):
             created += timedelta(microseconds=rng.randrange(200_000, 1_800_000))
             actor_id, username, action, object_type, object_id, changes, reason, ip, result = make_event(
                 kind, rng

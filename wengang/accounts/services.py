@@ -261,33 +261,57 @@ def user_disable(
     return user
 
 
-def user_phone_unmask(*, actor: User, user: User, reason: str, request: HttpRequest | None = None) -> str:
-    """Reveal an account's full phone number: needs the permission, a reason, and is audited."""
+def field_unmask(
+    *,
+    actor: User,
+    object_type: str,
+    object_id: str | int,
+    field: str,
+    area_code: str,
+    ciphertext: str,
+    reason: str,
+    request: HttpRequest | None = None,
+) -> str:
+    """Reveal one encrypted field in full. Needs the unmask permission, the row in scope and a reason.
+
+    Every attempt is audited, refused ones included. Later apps (the registry's ID numbers and phones) reveal
+    their fields through this one function.
+    """
     reason = reason.strip()
-    if not actor.can("users.unmask") or not code_in_scope(actor, user.scope_code):
+
+    def record(result: str) -> None:
         audit_record(
             action=Action.UNMASK,
             actor=actor,
-            object_type="accounts.user",
-            object_id=user.pk,
-            changes={"field": "phone"},
+            object_type=object_type,
+            object_id=object_id,
+            changes={"field": field},
             reason=reason,
             request=request,
-            result=Result.DENIED,
+            result=result,
         )
+
+    if not actor.can("users.unmask") or not code_in_scope(actor, area_code):
+        record(Result.DENIED)
         raise PermissionDenied(_("You may not see this number in full."))
     if len(reason) < 4:
         raise ValidationError({"reason": _("Give a reason of at least 4 characters.")})
-    audit_record(
-        action=Action.UNMASK,
+    record(Result.SUCCESS)
+    return crypto.decrypt(ciphertext)
+
+
+def user_phone_unmask(*, actor: User, user: User, reason: str, request: HttpRequest | None = None) -> str:
+    """Reveal an account's full phone number."""
+    return field_unmask(
         actor=actor,
         object_type="accounts.user",
         object_id=user.pk,
-        changes={"field": "phone"},
+        field="phone",
+        area_code=user.scope_code,
+        ciphertext=user.phone_encrypted,
         reason=reason,
         request=request,
     )
-    return crypto.decrypt(user.phone_encrypted)
 
 
 # --- API tokens ------------------------------------------------------------------------------------------
