@@ -17,12 +17,18 @@ from typing import Any
 from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from wengang.core.masking import redact_text
 
 from .models import AuditEvent, Result
 
 GENESIS = "0" * 64
+BREAK_REASONS = {
+    "gap": _("an event is missing (deleted)"),
+    "prev_hash": _("the link to the previous event does not match (events reordered or replaced)"),
+    "hash": _("the event's content was changed"),
+}
 _LOCK_ID = 0x5745_4E47  # "WENG": the advisory lock that serialises appends on PostgreSQL
 
 # The columns a hash covers, in order. Changing this list breaks every existing chain.
@@ -111,6 +117,11 @@ class VerifyResult:
     ok: bool
     broken_id: int | None = None
     reason: str = ""
+
+    @property
+    def reason_display(self) -> str:
+        """What the reason code means, for people."""
+        return str(BREAK_REASONS.get(self.reason, self.reason))
 
 
 def verify_rows(

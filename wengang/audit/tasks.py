@@ -29,4 +29,5 @@ def verify_chain(task: BackgroundTask, progress: Progress) -> dict[str, Any]:
         "ok": result.ok,
         "broken_id": result.broken_id,
         "reason": result.reason,
+        "reason_display": result.reason_display,
     }

@@ -61,6 +61,8 @@ from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from wengang.core.text import normalize_code, normalize_text
 
@@ -81,13 +83,14 @@ IN_QUERY_LIMIT = 900
 
 LEVEL_ORDER: tuple[Level, ...] = (Level.PROVINCE, Level.CITY, Level.COUNTY, Level.TOWNSHIP, Level.VILLAGE)
 _LEVEL_RANK = {level: rank for rank, level in enumerate(LEVEL_ORDER)}
-_LEVEL_ZH = {
-    Level.PROVINCE: "省级",
-    Level.CITY: "市级",
-    Level.COUNTY: "县级",
-    Level.TOWNSHIP: "乡级",
-    Level.VILLAGE: "村级",
+_LEVEL_NAMES = {
+    Level.PROVINCE: gettext_lazy("province level"),
+    Level.CITY: gettext_lazy("city level"),
+    Level.COUNTY: gettext_lazy("county level"),
+    Level.TOWNSHIP: gettext_lazy("township level"),
+    Level.VILLAGE: gettext_lazy("village level"),
 }
+"""How messages name a level (“… is province level, must be higher than …”)."""
 _PREFIX_LENGTH = {Level.PROVINCE: 2, Level.CITY: 4, Level.COUNTY: 6, Level.TOWNSHIP: 9, Level.VILLAGE: 12}
 
 _LEVEL_WORDS: dict[str, Level] = {
@@ -166,24 +169,47 @@ class LoadResult:
     unchanged: int
 
 
-_LINE_RE = re.compile(r"^第 (\d+) 行")
+class _RowMessage(str):
+    """A message about one row that remembers the row number, so errors sort in any language."""
+
+    line: int
+
+    def __new__(cls, text: str, line: int) -> _RowMessage:
+        message = super().__new__(cls, text)
+        message.line = line
+        return message
 
 
 def _line_of(message: str) -> int:
-    match = _LINE_RE.match(message)
-    return int(match.group(1)) if match else 0
+    return message.line if isinstance(message, _RowMessage) else 0
+
+
+def _join(items: Iterable[str]) -> str:
+    """Join list items with the active language's list separator (“a, b” / “a、b”)."""
+    return pgettext("list separator", ", ").join(items)
 
 
 class RegionLoadError(Exception):
     """The file has errors; nothing was written.
 
-    ``errors`` holds one Chinese message per problem, ordered by row number (file-level problems first).
+    ``errors`` holds one message per problem in the active language, ordered by row number (file-level
+    problems first).
     """
 
     def __init__(self, errors: list[str]) -> None:
-        self.errors = sorted(errors, key=_line_of)
-        first = f"：{self.errors[0]}" if self.errors else ""
-        super().__init__(f"共 {len(self.errors)} 处错误，未写入任何数据{first}")
+        self.errors = [str(error) for error in sorted(errors, key=_line_of)]
+        count = len(self.errors)
+        if self.errors:
+            message = ngettext(
+                "%(count)d error; nothing was written: %(first)s",
+                "%(count)d errors; nothing was written: %(first)s",
+                count,
+            ) % {"count": count, "first": self.errors[0]}
+        else:
+            message = ngettext(
+                "%(count)d error; nothing was written", "%(count)d errors; nothing was written", count
+            ) % {"count": count}
+        super().__init__(message)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -192,8 +218,14 @@ class RegionLoadError(Exception):
 
 def _message(line: int, column: str | None, reason: str) -> str:
     if column is None:
-        return f"第 {line} 行：{reason}"
-    return f"第 {line} 行「{column}」列：{reason}"
+        text = _("Row %(line)d: %(reason)s") % {"line": line, "reason": reason}
+    else:
+        text = _("Row %(line)d, column “%(column)s”: %(reason)s") % {
+            "line": line,
+            "column": column,
+            "reason": reason,
+        }
+    return _RowMessage(text, line)
 
 
 class _Columns:
@@ -230,14 +262,26 @@ def _map_header(
             continue
         name = aliases.get(label.lower())
         if name is None:
-            known = "、".join(names[0] for names in columns.values())
-            errors.append(_message(1, label, f"无法识别的列名，可用的列为：{known}"))
+            known = _join(names[0] for names in columns.values())
+            errors.append(
+                _message(
+                    1,
+                    label,
+                    _("Unknown column name; the known columns are: %(columns)s") % {"columns": known},
+                )
+            )
         elif name in keys:
-            errors.append(_message(1, label, f"与「{labels[name]}」列重复"))
+            errors.append(
+                _message(1, label, _("Duplicates the column “%(column)s”") % {"column": labels[name]})
+            )
         else:
             labels[name] = label
             keys[name] = key
-    errors.extend(_message(1, None, f"缺少必需的列「{name}」") for name in required if name not in keys)
+    errors.extend(
+        _message(1, None, _("The required column “%(column)s” is missing") % {"column": name})
+        for name in required
+        if name not in keys
+    )
     return _Columns(labels, keys), errors
 
 
@@ -245,13 +289,26 @@ def _is_blank(row: Mapping[str, str | None]) -> bool:
     return all(not normalize_text(value) for value in row.values())
 
 
-def _code_problem(code: str) -> str | None:
+def _code_problem(code: str, *, parent: bool = False) -> str | None:
+    """Why ``code`` is not a well-formed area code (``parent``: it is the parent code), or ``None``."""
     if _CODE_RE.match(code):
         return None
-    reason = f"区划代码必须是 6、9 或 12 位数字，实际为“{code}”"
-    if _SCIENTIFIC_RE.match(code):
-        reason += "（被 Excel 转成了科学计数法，请把该列设为文本格式后重新导出）"
-    return reason
+    scientific = bool(_SCIENTIFIC_RE.match(code))
+    if parent and scientific:
+        reason = _(
+            "The parent area code must be 6, 9 or 12 digits, got “%(code)s” (Excel turned it into "
+            "scientific notation: format the column as text and export the file again)"
+        )
+    elif parent:
+        reason = _("The parent area code must be 6, 9 or 12 digits, got “%(code)s”")
+    elif scientific:
+        reason = _(
+            "The area code must be 6, 9 or 12 digits, got “%(code)s” (Excel turned it into scientific "
+            "notation: format the column as text and export the file again)"
+        )
+    else:
+        reason = _("The area code must be 6, 9 or 12 digits, got “%(code)s”")
+    return reason % {"code": code}
 
 
 def _parse_date(text: str) -> dt.date | None:
@@ -265,17 +322,32 @@ def _parse_date(text: str) -> dt.date | None:
         return None
 
 
-def _parse_degrees(text: str, bounds: tuple[Decimal, Decimal]) -> Decimal | str:
-    """Return the value rounded to 6 decimals, or a reason (str) why it is not acceptable."""
+def _date_problem(text: str) -> str:
+    return _("The date must be in the form YYYY-MM-DD, got “%(value)s”") % {"value": text}
+
+
+def _parse_degrees(name: str, text: str, bounds: tuple[Decimal, Decimal]) -> Decimal | str:
+    """Return the value rounded to 6 decimals, or a reason (str) why it is not acceptable.
+
+    ``name`` is ``"longitude"`` or ``"latitude"`` (it names the value in the reason).
+    """
+    longitude = name == "longitude"
     try:
-        value = Decimal(text)
+        value: Decimal | None = Decimal(text)
     except InvalidOperation:
-        return f"不是数字：“{text}”"
-    if not value.is_finite():
-        return f"不是数字：“{text}”"
+        value = None
+    if value is None or not value.is_finite():
+        if longitude:
+            return _("Longitude is not a number: “%(value)s”") % {"value": text}
+        return _("Latitude is not a number: “%(value)s”") % {"value": text}
     low, high = bounds
     if not low <= value <= high:
-        return f"“{text}”超出范围，应在 {low} 到 {high} 之间"
+        params = {"value": text, "low": low, "high": high}
+        if longitude:
+            return (
+                _("Longitude “%(value)s” is out of range; it must be between %(low)s and %(high)s") % params
+            )
+        return _("Latitude “%(value)s” is out of range; it must be between %(low)s and %(high)s") % params
     return value.quantize(_SIX_PLACES, rounding=ROUND_HALF_UP)
 
 
@@ -327,7 +399,7 @@ def _parse_region_row(
 
     code = normalize_code(cols.cell(row, "code"))
     if not code:
-        errors.append(_message(line, cols.label("code"), "区划代码不能为空"))
+        errors.append(_message(line, cols.label("code"), _("The area code must not be blank")))
     elif (problem := _code_problem(code)) is not None:
         errors.append(_message(line, cols.label("code"), problem))
     else:
@@ -335,10 +407,15 @@ def _parse_region_row(
 
     parsed.name = normalize_text(cols.cell(row, "name"))
     if not parsed.name:
-        errors.append(_message(line, cols.label("name"), "名称不能为空"))
+        errors.append(_message(line, cols.label("name"), _("The name must not be blank")))
     elif len(parsed.name) > 100:
         errors.append(
-            _message(line, cols.label("name"), f"名称不能超过 100 个字，实际 {len(parsed.name)} 个字")
+            _message(
+                line,
+                cols.label("name"),
+                _("The name must be at most %(limit)d characters long, got %(count)d")
+                % {"limit": 100, "count": len(parsed.name)},
+            )
         )
 
     level_text = normalize_text(cols.cell(row, "level"))
@@ -349,8 +426,12 @@ def _parse_region_row(
                 _message(
                     line,
                     cols.label("level"),
-                    f"无法识别的级别“{level_text}”，可填 province、city、county、township、village "
-                    "或 省、市、县、区、乡、镇、街道、村、社区",
+                    _("Unknown level “%(level)s”; use %(english)s or %(chinese)s")
+                    % {
+                        "level": level_text,
+                        "english": _join(["province", "city", "county", "township", "village"]),
+                        "chinese": _join(["省", "市", "县", "区", "乡", "镇", "街道", "村", "社区"]),
+                    },
                 )
             )
         elif parsed.code is not None and CODE_LENGTH[level] != len(parsed.code):
@@ -358,8 +439,17 @@ def _parse_region_row(
                 _message(
                     line,
                     cols.label("level"),
-                    f"级别“{level_text}”（{_LEVEL_ZH[level]}）的区划代码应为 {CODE_LENGTH[level]} 位，"
-                    f"而“{parsed.code}”是 {len(parsed.code)} 位",
+                    _(
+                        "An area code of level “%(level)s” (%(level_name)s) has %(length)d digits, "
+                        "but “%(code)s” has %(actual)d"
+                    )
+                    % {
+                        "level": level_text,
+                        "level_name": _LEVEL_NAMES[level],
+                        "length": CODE_LENGTH[level],
+                        "code": parsed.code,
+                        "actual": len(parsed.code),
+                    },
                 )
             )
         else:
@@ -369,10 +459,16 @@ def _parse_region_row(
 
     parent_text = normalize_code(cols.cell(row, "parent_code"))
     if parent_text:
-        if (problem := _code_problem(parent_text)) is not None:
-            errors.append(_message(line, cols.label("parent_code"), "上级" + problem))
+        if (problem := _code_problem(parent_text, parent=True)) is not None:
+            errors.append(_message(line, cols.label("parent_code"), problem))
         elif parent_text == parsed.code:
-            errors.append(_message(line, cols.label("parent_code"), "上级区划代码不能是本行的区划代码"))
+            errors.append(
+                _message(
+                    line,
+                    cols.label("parent_code"),
+                    _("The parent area code must not be this row's own area code"),
+                )
+            )
         else:
             parsed.parent_code = parent_text
     elif parsed.code is not None and parsed.level is not None:
@@ -382,7 +478,11 @@ def _parse_region_row(
                 _message(
                     line,
                     cols.label("parent_code"),
-                    f"无法从区划代码“{parsed.code}”推断上级（推断结果是它本身），请填写上级代码",
+                    _(
+                        "Cannot infer the parent of area code “%(code)s” (the result is the code "
+                        "itself); fill in the parent code"
+                    )
+                    % {"code": parsed.code},
                 )
             )
         else:
@@ -397,15 +497,16 @@ def _parse_region_row(
     ):
         if not text:
             continue
-        value = _parse_degrees(text, bounds)
+        value = _parse_degrees(name, text, bounds)
         if isinstance(value, str):
-            label = "经度" if name == "longitude" else "纬度"
-            errors.append(_message(line, cols.label(name), f"{label}{value}"))
+            errors.append(_message(line, cols.label(name), value))
         else:
             coordinates[name] = value
     if bool(lon_text) != bool(lat_text):
         missing = "latitude" if lon_text else "longitude"
-        errors.append(_message(line, cols.label(missing), "经度和纬度必须同时填写或同时留空"))
+        errors.append(
+            _message(line, cols.label(missing), _("Fill in both longitude and latitude, or leave both blank"))
+        )
     elif len(coordinates) == 2:
         parsed.optional.update(coordinates)
 
@@ -416,11 +517,13 @@ def _parse_region_row(
             continue
         date = _parse_date(text)
         if date is None:
-            errors.append(_message(line, cols.label(name), f"日期格式应为 YYYY-MM-DD，实际为“{text}”"))
+            errors.append(_message(line, cols.label(name), _date_problem(text)))
         else:
             dates[name] = date
     if "valid_from" in dates and "valid_to" in dates and dates["valid_from"] > dates["valid_to"]:
-        errors.append(_message(line, cols.label("valid_to"), "停用日期不能早于启用日期"))
+        errors.append(
+            _message(line, cols.label("valid_to"), _("The end date must not be before the start date"))
+        )
     parsed.optional.update(dates)
 
     flag = normalize_text(cols.cell(row, "is_statistical")).lower()
@@ -429,12 +532,23 @@ def _parse_region_row(
     elif flag in _FALSE_WORDS:
         parsed.optional["is_statistical"] = False
     elif flag:
-        errors.append(_message(line, cols.label("is_statistical"), f"应填 1 或 0（是/否），实际为“{flag}”"))
+        errors.append(
+            _message(
+                line,
+                cols.label("is_statistical"),
+                _("Use 1 or 0 (yes/no), got “%(value)s”") % {"value": flag},
+            )
+        )
 
     version = normalize_text(cols.cell(row, "data_version")) or default_version
     if len(version) > 40:
         errors.append(
-            _message(line, cols.label("data_version"), f"数据版本不能超过 40 个字符，实际为“{version}”")
+            _message(
+                line,
+                cols.label("data_version"),
+                _("The data version must be at most %(limit)d characters long, got “%(value)s”")
+                % {"limit": 40, "value": version},
+            )
         )
     parsed.data_version = version
     return parsed
@@ -477,7 +591,8 @@ def _check_parents(
                 _message(
                     row.line,
                     cols.label("parent_code"),
-                    f"上级区划“{row.parent_code}”在文件和数据库中都不存在",
+                    _("The parent area “%(code)s” is neither in the file nor in the database")
+                    % {"code": row.parent_code},
                 )
             )
             continue
@@ -488,8 +603,16 @@ def _check_parents(
                 _message(
                     row.line,
                     cols.label("parent_code"),
-                    f"上级区划“{parent_name}（{row.parent_code}）”是{_LEVEL_ZH[parent_level]}，"
-                    f"必须高于本行的{_LEVEL_ZH[row.level]}",
+                    _(
+                        "The parent area “%(name)s (%(code)s)” is %(parent_level)s; it must be higher "
+                        "than this row's %(level)s"
+                    )
+                    % {
+                        "name": parent_name,
+                        "code": row.parent_code,
+                        "parent_level": _LEVEL_NAMES[parent_level],
+                        "level": _LEVEL_NAMES[row.level],
+                    },
                 )
             )
             continue
@@ -499,7 +622,16 @@ def _check_parents(
                 _message(
                     row.line,
                     cols.label("code"),
-                    f"区划代码“{row.code}”应以上级区划“{parent_name}（{row.parent_code}）”的前缀“{prefix}”开头",
+                    _(
+                        "Area code “%(code)s” must start with “%(prefix)s”, the prefix of its parent "
+                        "area “%(name)s (%(parent_code)s)”"
+                    )
+                    % {
+                        "code": row.code,
+                        "prefix": prefix,
+                        "name": parent_name,
+                        "parent_code": row.parent_code,
+                    },
                 )
             )
 
@@ -599,7 +731,12 @@ def _regions_load(
             first = by_code.get(row.code)
             if first is not None:
                 errors.append(
-                    _message(line, cols.label("code"), f"区划代码“{row.code}”与第 {first.line} 行重复")
+                    _message(
+                        line,
+                        cols.label("code"),
+                        _("Area code “%(code)s” repeats row %(line)d")
+                        % {"code": row.code, "line": first.line},
+                    )
                 )
                 continue
             by_code[row.code] = row
@@ -645,7 +782,9 @@ def regions_load(
 def _decode(raw: bytes) -> str:
     """Decode a CSV file written as UTF-8 (BOM or not), UTF-16 with BOM, or GBK/GB18030."""
     if raw.startswith(b"PK\x03\x04"):
-        raise RegionLoadError(["这是 Excel 工作簿（.xlsx），请在 Excel 中“另存为”CSV 文件后再导入"])
+        raise RegionLoadError(
+            [_("This is an Excel workbook (.xlsx): in Excel, use “Save as” CSV, then import that file")]
+        )
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return raw.decode("utf-16")
@@ -657,7 +796,7 @@ def _decode(raw: bytes) -> str:
                 return raw.decode(encoding)
             except UnicodeDecodeError:
                 continue
-    raise RegionLoadError(["无法识别文件编码，请另存为 UTF-8 或 GBK 编码的 CSV 文件"])
+    raise RegionLoadError([_("Unknown file encoding: save the file as CSV in UTF-8 or GBK encoding")])
 
 
 def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str | None]], list[str]]:
@@ -668,7 +807,7 @@ def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str | None]], list[
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     table = list(reader)
     if not table:
-        raise RegionLoadError(["文件是空的，第 1 行应为表头"])
+        raise RegionLoadError([_("The file is empty; row 1 must be the header")])
     header = table[0]
     errors: list[str] = []
     rows: list[dict[str, str | None]] = []
@@ -676,7 +815,12 @@ def _read_csv(path: Path) -> tuple[list[str], list[dict[str, str | None]], list[
         extra = [cell for cell in cells[len(header) :] if normalize_text(cell)]
         if extra:
             errors.append(
-                _message(index + 2, None, f"该行有 {len(cells)} 个单元格，比表头的 {len(header)} 列多")
+                _message(
+                    index + 2,
+                    None,
+                    _("The row has %(cells)d cells, more than the %(columns)d columns of the header")
+                    % {"cells": len(cells), "columns": len(header)},
+                )
             )
         rows.append(
             {key: cells[position] if position < len(cells) else None for position, key in enumerate(header)}
@@ -716,7 +860,7 @@ def _code_changes_load(
         codes: list[str | None] = []
         for name in ("old_code", "new_code"):
             code = normalize_code(cols.cell(record, name))
-            problem = "区划代码不能为空" if not code else _code_problem(code)
+            problem = _("The area code must not be blank") if not code else _code_problem(code)
             if problem is not None:
                 errors.append(_message(line, cols.label(name), problem))
                 codes.append(None)
@@ -724,24 +868,38 @@ def _code_changes_load(
                 codes.append(code)
         old_code, new_code = codes
         if old_code is not None and old_code == new_code:
-            errors.append(_message(line, cols.label("new_code"), "新代码不能与原代码相同"))
+            errors.append(
+                _message(line, cols.label("new_code"), _("The new code must differ from the old code"))
+            )
         date_text = normalize_text(cols.cell(record, "effective_date"))
         date = _parse_date(date_text) if date_text else None
         if not date_text:
-            errors.append(_message(line, cols.label("effective_date"), "生效日期不能为空"))
-        elif date is None:
             errors.append(
-                _message(line, cols.label("effective_date"), f"日期格式应为 YYYY-MM-DD，实际为“{date_text}”")
+                _message(line, cols.label("effective_date"), _("The effective date must not be blank"))
             )
+        elif date is None:
+            errors.append(_message(line, cols.label("effective_date"), _date_problem(date_text)))
         note = _clean_note(cols.cell(record, "note")) or None
         if note is not None and len(note) > 200:
-            errors.append(_message(line, cols.label("note"), f"备注不能超过 200 个字，实际 {len(note)} 个字"))
+            errors.append(
+                _message(
+                    line,
+                    cols.label("note"),
+                    _("The note must be at most %(limit)d characters long, got %(count)d")
+                    % {"limit": 200, "count": len(note)},
+                )
+            )
         if old_code is None or new_code is None or old_code == new_code or date is None:
             continue
         key = (old_code, new_code)
         if key in lines:
             errors.append(
-                _message(line, cols.label("old_code"), f"“{old_code} → {new_code}”与第 {lines[key]} 行重复")
+                _message(
+                    line,
+                    cols.label("old_code"),
+                    _("“%(old_code)s → %(new_code)s” repeats row %(line)d")
+                    % {"old_code": old_code, "new_code": new_code, "line": lines[key]},
+                )
             )
             continue
         lines[key] = line
@@ -750,7 +908,7 @@ def _code_changes_load(
     if errors:
         raise RegionLoadError(errors)
     with transaction.atomic():
-        old_codes = sorted({old for old, _ in parsed})
+        old_codes = sorted({old for old, _new in parsed})
         existing: dict[tuple[str, str], RegionCodeChange] = {}
         for start in range(0, len(old_codes), IN_QUERY_LIMIT):
             chunk = old_codes[start : start + IN_QUERY_LIMIT]

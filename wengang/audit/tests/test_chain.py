@@ -38,13 +38,13 @@ def test_events_form_a_chain():
     assert audit_verify().checked == 2
 
 
-@pytest.mark.django_db
 def _failing_change():
     with transaction.atomic():
         audit_record(action="update", actor_username="a")
         raise RuntimeError("the business change failed")
 
 
+@pytest.mark.django_db
 def test_audit_row_rolls_back_with_the_change_it_records():
     with pytest.raises(RuntimeError):
         _failing_change()

@@ -74,5 +74,5 @@ def test_task_runs_through_a_real_worker(broker, tmp_path_factory, settings):
             default_app.set_current()
     assert task.status == "succeeded", task.message
     assert task.progress == 100
-    assert task.result == {"checked": 3, "ok": True, "broken_id": None, "reason": ""}
+    assert task.result == {"checked": 3, "ok": True, "broken_id": None, "reason": "", "reason_display": ""}
     assert BackgroundTask.objects.get(pk=task.pk).finished_at is not None

@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from wengang.accounts.models import User
 from wengang.accounts.services import token_create
@@ -14,7 +15,9 @@ class Command(BaseCommand):
     def handle(self, *args, username, name, **options):
         user = User.objects.filter(username=username).first()
         if user is None:
-            raise CommandError(f"没有用户名为 {username} 的账户。")
+            raise CommandError(
+                _("There is no account with the username %(username)s.") % {"username": username}
+            )
         if not user.is_active:
-            raise CommandError(f"账户 {username} 已停用。")
+            raise CommandError(_("The account %(username)s is disabled.") % {"username": username})
         self.stdout.write(token_create(user=user, name=name))

@@ -1,6 +1,7 @@
 import pyotp
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from wengang.accounts.models import User
 from wengang.accounts.services import totp_secret
@@ -14,8 +15,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, username, **options):
         if not settings.WENGANG_DEMO:
-            raise CommandError("仅演示环境（WENGANG_DEMO=1）可用。")
+            raise CommandError(_("Only available in demo installs (WENGANG_DEMO=1)."))
         user = User.objects.filter(username=username).first()
         if user is None or not user.totp_secret_encrypted:
-            raise CommandError(f"账户 {username} 没有第二因素密钥。")
+            raise CommandError(
+                _("The account %(username)s has no second-factor key.") % {"username": username}
+            )
         self.stdout.write(pyotp.TOTP(totp_secret(user)).now())

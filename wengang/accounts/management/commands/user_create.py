@@ -1,5 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from wengang.accounts.roles import Role
 from wengang.accounts.services import user_create
@@ -30,7 +32,12 @@ class Command(BaseCommand):
                 enterprise_id=o["enterprise_id"],
             )
         except ValidationError as exc:
-            raise CommandError("；".join(exc.messages)) from exc
+            raise CommandError(pgettext("sentence separator", "; ").join(exc.messages)) from exc
         self.stdout.write(
-            f"已创建账户 {user.username}（{'、'.join(user.role_labels)}，范围 {user.scope_code}）。"
+            _("Created the account %(username)s (%(roles)s, scope %(scope)s).")
+            % {
+                "username": user.username,
+                "roles": pgettext("list separator", ", ").join(user.role_labels),
+                "scope": user.scope_code,
+            }
         )

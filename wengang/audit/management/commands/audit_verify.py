@@ -1,6 +1,8 @@
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from wengang.audit.services import audit_verify
 
@@ -10,10 +12,26 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         started = time.perf_counter()
-        result = audit_verify(on_progress=lambda n: self.stderr.write(f"已校验 {n} 条…"))
+        result = audit_verify(
+            on_progress=lambda n: self.stderr.write(_("%(count)d events verified…") % {"count": n})
+        )
         seconds = time.perf_counter() - started
         if not result.ok:
             raise CommandError(
-                f"审计链在第 {result.broken_id} 条断开（{result.reason}），此前 {result.checked} 条完好。"
+                ngettext(
+                    "The audit chain is broken at event %(id)s (%(reason)s); the %(checked)d event "
+                    "before it is intact.",
+                    "The audit chain is broken at event %(id)s (%(reason)s); the %(checked)d events "
+                    "before it are intact.",
+                    result.checked,
+                )
+                % {"id": result.broken_id, "reason": result.reason_display, "checked": result.checked}
             )
-        self.stdout.write(f"审计链完好：共 {result.checked} 条，用时 {seconds:.1f} 秒。")
+        self.stdout.write(
+            ngettext(
+                "The audit chain is intact: %(count)d event, checked in %(seconds).1f seconds.",
+                "The audit chain is intact: %(count)d events, checked in %(seconds).1f seconds.",
+                result.checked,
+            )
+            % {"count": result.checked, "seconds": seconds}
+        )

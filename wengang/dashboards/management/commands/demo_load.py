@@ -1,4 +1,6 @@
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from wengang.dashboards.demo import DEMO_PASSWORD, demo_load, demo_logins
 
@@ -12,20 +14,38 @@ class Command(BaseCommand):
     def handle(self, *args, quiet_logins=False, **options):
         result = demo_load()
         regions = result["regions"]
+        accounts = len(result["accounts_created"])
         self.stdout.write(
-            f"区划：新增 {regions.created}，更新 {regions.updated}，未变 {regions.unchanged}；"
-            f"新建演示账户 {len(result['accounts_created'])} 个。"
+            ngettext(
+                "Regions: %(created)d created, %(updated)d updated, %(unchanged)d unchanged; "
+                "%(accounts)d demo account created.",
+                "Regions: %(created)d created, %(updated)d updated, %(unchanged)d unchanged; "
+                "%(accounts)d demo accounts created.",
+                accounts,
+            )
+            % {
+                "created": regions.created,
+                "updated": regions.updated,
+                "unchanged": regions.unchanged,
+                "accounts": accounts,
+            }
         )
         if quiet_logins:
             return
         self.stdout.write("")
-        self.stdout.write(f"演示账户（密码均为 {DEMO_PASSWORD}）：")
-        self.stdout.write("  用户名              范围         第二因素密钥（管理员）            角色")
+        self.stdout.write(
+            _("Demo accounts (the password is %(password)s for all):") % {"password": DEMO_PASSWORD}
+        )
+        # The column titles are padded by hand: Chinese characters take two columns in a terminal.
+        self.stdout.write("  " + _("Username          Scope        Second-factor key (admins)        Roles"))
         for row in demo_logins():
             totp = row["totp"] or "—"
             self.stdout.write(f"  {row['username']:<18}{row['scope']:<13}{totp:<34}{row['roles']}")
         self.stdout.write("")
         self.stdout.write(
-            "管理员（city、county…、auditor）登录需第二因素：把上面的密钥加入任一 TOTP 验证器 App，"
-            "或运行 .venv/bin/wengang totp-code <用户名> 取当前 6 位验证码。"
+            _(
+                "Admins (city, county…, auditor) need a second factor to log in: add the key above to any "
+                "TOTP authenticator app, or run .venv/bin/wengang totp-code <username> for the current "
+                "6-digit code."
+            )
         )
