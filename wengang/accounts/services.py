@@ -14,6 +14,7 @@ from typing import Any
 import pyotp
 from django.conf import settings
 from django.contrib.auth import login as django_login
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -257,6 +258,58 @@ def user_disable(
             reason=reason,
             request=request,
             changes={"is_active": [True, False], "sessions_ended": len(keys)},
+        )
+    return user
+
+
+def password_change(*, user: User, old_password: str, new_password: str, request: HttpRequest) -> None:
+    """Change one's own password; other sessions of the account end, this one continues."""
+    if not user.check_password(old_password):
+        raise ValidationError({"old_password": _("The current password is wrong.")})
+    validate_password(new_password, user)
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        keep = request.session.session_key
+        others = list(
+            UserSession.objects.filter(user=user)
+            .exclude(session_key=keep)
+            .values_list("session_key", flat=True)
+        )
+        Session.objects.filter(session_key__in=others).delete()
+        UserSession.objects.filter(session_key__in=others).delete()
+        audit_record(
+            action=Action.UPDATE,
+            actor=user,
+            object_type="accounts.user",
+            object_id=user.pk,
+            changes={"password": "changed", "other_sessions_ended": len(others)},
+            request=request,
+        )
+    update_session_auth_hash(request, user)
+
+
+def user_second_factor_reset(
+    *, actor: User, user: User, reason: str, request: HttpRequest | None = None
+) -> User:
+    """Clear an account's TOTP secret (a lost phone); it enrols a new one at its next login."""
+    _check_can_manage(actor, roles=user.roles, scope_code=user.scope_code)
+    if actor.pk == user.pk:
+        raise PermissionDenied(_("Ask another administrator to reset your own second factor."))
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give a reason.")})
+    with transaction.atomic():
+        user.totp_secret_encrypted = ""
+        user.totp_confirmed_at = None
+        user.save(update_fields=["totp_secret_encrypted", "totp_confirmed_at"])
+        audit_record(
+            action=Action.TWO_FACTOR,
+            actor=actor,
+            object_type="accounts.user",
+            object_id=user.pk,
+            changes={"second_factor": "reset"},
+            reason=reason.strip(),
+            request=request,
         )
     return user
 

@@ -21,7 +21,7 @@ from wengang.core.excel import xlsx_response
 from wengang.employers.models import Enterprise
 
 from . import services
-from .forms import LoginForm, ReasonForm, TotpForm, UserCreateForm
+from .forms import LoginForm, PasswordChangeForm, ReasonForm, TotpForm, UserCreateForm
 from .models import User
 from .permissions import require_perm
 from .roles import Role
@@ -275,3 +275,52 @@ def user_unmask_view(request: HttpRequest, pk: int) -> HttpResponse:
         "accounts/user_unmask.html",
         {"form": form, "target": target, "revealed": revealed, "masked": services.user_phone_display(target)},
     )
+
+
+@require_perm("tasks.view")
+@require_http_methods(["GET", "POST"])
+def password_change_view(request: HttpRequest) -> HttpResponse:
+    """Any staff member changes their own password."""
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.password_change(
+                user=cast(User, request.user),
+                old_password=form.cleaned_data["old_password"],
+                new_password=form.cleaned_data["new_password"],
+                request=request,
+            )
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                _attach_errors(form, exc)
+            else:
+                form.add_error("new_password", exc.messages)
+        else:
+            messages.success(request, _("Your password has been changed; your other sessions have ended."))
+            return redirect("dashboards:home")
+    return render(request, "accounts/password_change.html", {"form": form})
+
+
+@require_perm("users.manage")
+@require_http_methods(["GET", "POST"])
+def user_second_factor_reset_view(request: HttpRequest, pk: int) -> HttpResponse:
+    target = _scoped_user(request, pk)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_second_factor_reset(
+                actor=cast(User, request.user),
+                user=target,
+                reason=form.cleaned_data["reason"],
+                request=request,
+            )
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                _("The second factor of %(u)s was reset; a new one is set up at the next login.")
+                % {"u": target.username},
+            )
+            return redirect("accounts:user_list")
+    return render(request, "accounts/user_reset_2fa.html", {"form": form, "target": target})

@@ -229,3 +229,51 @@ def test_wengang_console_command_maps_dashed_names(capsys):
 def test_user_create_command(people, capsys):
     call_command("user_create", "cli_user", "--role", "viewer", "--scope", "410300", "--password", GOOD)
     assert User.objects.get(username="cli_user").roles == ["viewer"]
+
+
+@pytest.mark.django_db
+def test_password_change_ends_other_sessions(people):
+    from django.test import Client
+
+    from wengang.accounts.models import UserSession
+    from wengang.accounts.tests.factories import PASSWORD
+
+    here, elsewhere = Client(), Client()
+    for c in (here, elsewhere):
+        c.post("/accounts/login/", {"username": "t_spec", "password": PASSWORD})
+    url = reverse("accounts:password_change")
+    wrong = here.post(url, {"old_password": "nope", "new_password": GOOD, "new_password2": GOOD})
+    assert wrong.context["form"].errors["old_password"] == ["当前密码不正确。"]
+    weak = here.post(
+        url, {"old_password": PASSWORD, "new_password": "abcdefghijk", "new_password2": "abcdefghijk"}
+    )
+    assert weak.status_code == 200
+    assert weak.context["form"].errors["new_password"]
+    done = here.post(url, {"old_password": PASSWORD, "new_password": GOOD, "new_password2": GOOD})
+    assert done.status_code == 302
+    assert here.get("/").status_code == 200
+    assert elsewhere.get("/").status_code == 302
+    assert UserSession.objects.filter(user=people["specialist"]).count() == 1
+    people["specialist"].refresh_from_db()
+    assert people["specialist"].check_password(GOOD)
+
+
+@pytest.mark.django_db
+def test_second_factor_reset(client, people):
+    from wengang.accounts.services import user_second_factor_reset
+
+    target = people["county_admin"]
+    with pytest.raises(PermissionDenied):
+        user_second_factor_reset(actor=people["other_county_admin"], user=target, reason="丢失手机")
+    with pytest.raises(PermissionDenied):
+        user_second_factor_reset(actor=target, user=target, reason="丢失手机")
+    target.refresh_from_db()
+    assert target.totp_confirmed_at is not None
+    client.force_login(people["city_admin"], backend=BACKEND)
+    response = client.post(
+        reverse("accounts:user_reset_2fa", kwargs={"pk": target.pk}), {"reason": "丢失手机"}
+    )
+    assert response.status_code == 302
+    target.refresh_from_db()
+    assert (target.totp_secret_encrypted, target.totp_confirmed_at) == ("", None)
+    assert AuditEvent.objects.get(action="two_factor").reason == "丢失手机"
