@@ -152,7 +152,7 @@ def verify_rows(
     return VerifyResult(checked, True)
 
 
-def _chain_rows(chunk: int = 20_000) -> Iterator[tuple[Any, ...]]:
+def _chain_rows(chunk: int = 5_000) -> Iterator[tuple[Any, ...]]:
     """Stream the chain in id order with keyset pagination (constant memory on any database)."""
     last = 0
     fields = (*HASHED_FIELDS, "prev_hash", "hash")
