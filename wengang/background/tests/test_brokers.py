@@ -43,11 +43,10 @@ def _reachable(url: str) -> bool:
 @pytest.mark.broker
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("broker", ["sqlite", "redis", "rabbitmq"])
-def test_task_runs_through_a_real_worker(broker, tmp_path_factory, settings):
+def test_task_runs_through_a_real_worker(broker, tmp_path_factory):
     url = _broker_urls(tmp_path_factory)[broker]
     if not _reachable(url):
         pytest.fail(f"{broker} broker is not reachable at {url}; .ci/run starts it")
-    settings.CELERY_TASK_ALWAYS_EAGER = False
     app = Celery(f"wengang-test-{broker}", broker=url, set_as_current=False)
     app.conf.update(
         task_always_eager=False,
@@ -72,7 +71,23 @@ def test_task_runs_through_a_real_worker(broker, tmp_path_factory, settings):
             from config.celery import app as default_app
 
             default_app.set_current()
+            default_app.set_default()  # start_worker made the test app the process default
     assert task.status == "succeeded", task.message
     assert task.progress == 100
     assert task.result == {"checked": 3, "ok": True, "broken_id": None, "reason": "", "reason_display": ""}
     assert BackgroundTask.objects.get(pk=task.pk).finished_at is not None
+
+
+def test_threads_without_a_current_app_send_through_the_project_app():
+    """Web-server threads have no current Celery app of their own; they must use the configured one."""
+    import threading
+
+    import celery
+
+    from config.celery import app
+
+    seen = []
+    thread = threading.Thread(target=lambda: seen.append(celery.current_app._get_current_object()))
+    thread.start()
+    thread.join()
+    assert seen == [app]
