@@ -55,3 +55,34 @@ def totp_now(user) -> str:
     from wengang.accounts.services import totp_secret
 
     return pyotp.TOTP(totp_secret(user)).now()
+
+
+def make_id(county: str, birth: str, seq: int) -> str:
+    """A fictional, checksum-valid resident ID number."""
+    from stdnum.cn import ric
+
+    first17 = f"{county}{birth}{seq:03d}"
+    return first17 + ric.calc_check_digit(first17 + "0")
+
+
+@pytest.fixture
+def person_in_township(people):
+    """A registered person in the specialist's township (410329001)."""
+    from wengang.regions.models import Region
+    from wengang.registry.services import EmploymentChange, person_create
+
+    village = Region.objects.filter(code__startswith="410329001", level="village").order_by("code").first()
+    return person_create(
+        actor=people["county_admin"],
+        id_number=make_id("410329", "19900101", 11),
+        name="张测试",
+        village_code=village.code,
+        phone="13912340001",
+        employment=EmploymentChange(
+            status="employed_out_of_province",
+            occurred_on=__import__("datetime").date(2026, 3, 1),
+            work_province="浙江省",
+            work_city="宁波市",
+            monthly_income=6500,
+        ),
+    )

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("wengang.dashboards.urls")),
     path("accounts/", include("wengang.accounts.urls")),
     path("regions/", include("wengang.regions.urls")),
+    path("registry/", include("wengang.registry.urls")),
     path("audit/", include("wengang.audit.urls")),
     path("tasks/", include("wengang.background.urls")),
     path("i18n/setlang/", set_language, name="set_language"),

@@ -29,6 +29,7 @@ STAFF = set(ROLES) - {"worker", "anonymous"}
 ADMINS = {"city_admin", "county_admin"}
 DASH = ADMINS | {"specialist", "employer", "health_officer", "liaison", "viewer"}
 REGIONS = DASH - {"employer"}
+REGISTRY = ADMINS | {"specialist"}
 
 
 @dataclass
@@ -75,6 +76,13 @@ MATRIX: dict[str, Route] = {
     "regions:region_list": Route(allowed=REGIONS),
     "regions:region_export": Route(allowed=REGIONS),
     "regions:region_detail": Route(allowed=REGIONS, kwargs=lambda ctx, r: {"code": "410329001"}),
+    "registry:person_list": Route(allowed=REGISTRY),
+    "registry:person_detail": Route(allowed=REGISTRY, kwargs=lambda ctx, r: {"pk": ctx["person"].pk}),
+    "registry:person_unmask": Route(allowed=REGISTRY, kwargs=lambda ctx, r: {"pk": ctx["person"].pk}),
+    "api:persons": Route(allowed=REGISTRY, anonymous=401, worker=401),
+    "api:person": Route(
+        allowed=REGISTRY, anonymous=401, worker=401, kwargs=lambda ctx, r: {"person_id": ctx["person"].pk}
+    ),
     "audit:event_list": Route(allowed={"auditor"}),
     "audit:event_export": Route(allowed={"auditor"}),
     "audit:verify_start": Route(method="POST", allowed={"auditor"}, ok=302),
@@ -133,9 +141,9 @@ CASES = [(name, role) for name in sorted(MATRIX) for role in ROLES]
 
 
 @pytest.mark.parametrize(("name", "role"), CASES, ids=[f"{n}-{r}" for n, r in CASES])
-def test_route_role(client, people, name, role):
+def test_route_role(client, people, person_in_township, name, role):
     route = MATRIX[name]
-    ctx = {"people": people}
+    ctx = {"people": people, "person": person_in_township}
     if role != "anonymous":
         client.force_login(people[role], backend="wengang.accounts.backends.StaffBackend")
     kwargs = route.kwargs(ctx, role) if route.kwargs else {}
@@ -146,4 +154,4 @@ def test_route_role(client, people, name, role):
 
 def test_matrix_size():
     # Reported in the issue note: routes × roles covered.
-    assert len(CASES) == len(MATRIX) * len(ROLES) >= 31 * 10
+    assert len(CASES) == len(MATRIX) * len(ROLES) >= 36 * 10

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "wengang.employers",
     "wengang.accounts",
     "wengang.audit",
+    "wengang.registry",
     "wengang.background",
     "wengang.dashboards",
     "wengang.api",

@@ -44,6 +44,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "users.view": ADMIN_ROLES,
     "users.manage": ADMIN_ROLES,
     "users.unmask": ADMIN_ROLES,
+    # Registry: people's personal data. Leadership (viewer) sees aggregates only; health officers, liaisons
+    # and employers have their own ledgers in later apps.
+    "registry.view": ADMIN_ROLES | {Role.SPECIALIST},
+    "registry.edit": ADMIN_ROLES | {Role.SPECIALIST},
+    "registry.unmask": ADMIN_ROLES | {Role.SPECIALIST},
+    "registry.import": ADMIN_ROLES | {Role.SPECIALIST},
     "audit.view": frozenset({Role.AUDITOR}),
     "audit.verify": frozenset({Role.AUDITOR}),
     "tasks.view": frozenset(STAFF_ROLES),

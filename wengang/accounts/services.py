@@ -324,6 +324,7 @@ def field_unmask(
     ciphertext: str,
     reason: str,
     request: HttpRequest | None = None,
+    perm: str = "users.unmask",
 ) -> str:
     """Reveal one encrypted field in full. Needs the unmask permission, the row in scope and a reason.
 
@@ -344,7 +345,7 @@ def field_unmask(
             result=result,
         )
 
-    if not actor.can("users.unmask") or not code_in_scope(actor, area_code):
+    if not actor.can(perm) or not code_in_scope(actor, area_code):
         record(Result.DENIED)
         raise PermissionDenied(_("You may not see this number in full."))
     if len(reason) < 4:

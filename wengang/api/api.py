@@ -8,6 +8,7 @@ from wengang.accounts.api import router as accounts_router
 from wengang.audit.api import router as audit_router
 from wengang.background.api import router as background_router
 from wengang.regions.api import router as regions_router
+from wengang.registry.api import router as registry_router
 
 from .auth import AUTH, staff_docs
 
@@ -34,5 +35,6 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 api.add_router("/accounts", accounts_router)
 api.add_router("/regions", regions_router)
+api.add_router("/registry", registry_router)
 api.add_router("/audit", audit_router)
 api.add_router("/tasks", background_router)

@@ -19,7 +19,7 @@ class NavItem:
 
 NAV: tuple[NavItem, ...] = (
     NavItem(_("Home"), "dashboards:home", "dashboard.view"),
-    NavItem(_("Labour registry"), None, None),
+    NavItem(_("Labour registry"), "registry:person_list", "registry.view"),
     NavItem(_("Enterprises & jobs"), None, None),
     NavItem(_("Matching"), None, None),
     NavItem(_("Employment assistance"), None, None),

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Substr
 
 from wengang.accounts.models import User
 from wengang.accounts.scoping import area_q
 from wengang.regions.choices import Level
 from wengang.regions.models import Region
+from wengang.registry.choices import MIGRANT_STATUSES, EmploymentStatus, Intent
+from wengang.registry.models import Person
 
 
 def _regions(user: Any) -> QuerySet[Region]:
@@ -26,10 +28,26 @@ def home_counts(*, user: Any) -> dict[str, int]:
         "townships": by_level.get(Level.TOWNSHIP, 0),
         "villages": by_level.get(Level.VILLAGE, 0),
         "accounts": accounts,
+        **registry_counts(user=user),
     }
 
 
-METRICS = ("villages", "townships", "accounts")
+def _people(user: Any) -> QuerySet[Person]:
+    """Aggregates only: every role with a dashboard sees the counts of its area, never the rows."""
+    return Person.objects.filter(area_q(user, "village_code"))
+
+
+def registry_counts(*, user: Any) -> dict[str, int]:
+    people = _people(user)
+    return people.aggregate(
+        labour_force=Count("id"),
+        migrants=Count("id", filter=Q(status__in=MIGRANT_STATUSES)),
+        returning=Count("id", filter=Q(intent=Intent.RETURN_HOME)),
+        unemployed_seeking=Count("id", filter=Q(status=EmploymentStatus.UNEMPLOYED_SEEKING)),
+    )
+
+
+METRICS = ("labour_force", "migrants", "returning", "unemployed_seeking", "villages", "townships", "accounts")
 
 
 def county_metrics(*, user: Any) -> dict[str, dict[str, int]]:
@@ -47,6 +65,22 @@ def county_metrics(*, user: Any) -> dict[str, dict[str, int]]:
         .values_list("county", "n")
     )
     out["accounts"] = {c: n for c, n in accounts if len(c) == 6 and not c.endswith("00")}
+    people = (
+        _people(user)
+        .annotate(county=Substr("village_code", 1, 6))
+        .values("county")
+        .annotate(
+            labour_force=Count("id"),
+            migrants=Count("id", filter=Q(status__in=MIGRANT_STATUSES)),
+            returning=Count("id", filter=Q(intent=Intent.RETURN_HOME)),
+            unemployed_seeking=Count("id", filter=Q(status=EmploymentStatus.UNEMPLOYED_SEEKING)),
+        )
+    )
+    for key in ("labour_force", "migrants", "returning", "unemployed_seeking"):
+        out[key] = {}
+    for row in people:
+        for key in ("labour_force", "migrants", "returning", "unemployed_seeking"):
+            out[key][row["county"]] = row[key]
     return out
 
 

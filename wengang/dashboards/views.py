@@ -34,6 +34,14 @@ def home_view(request: HttpRequest) -> HttpResponse:
         "geojson": "geo/luoyang_counties.geojson",
         "names": county_names(city_prefix=significant_prefix(city)),
         "metrics": [
+            {"key": "labour_force", "label": _("Rural labour force"), "values": metrics["labour_force"]},
+            {"key": "migrants", "label": _("Working outside the county"), "values": metrics["migrants"]},
+            {"key": "returning", "label": _("Planning to return home"), "values": metrics["returning"]},
+            {
+                "key": "unemployed_seeking",
+                "label": _("Unemployed and seeking work"),
+                "values": metrics["unemployed_seeking"],
+            },
             {"key": "villages", "label": _("Villages"), "values": metrics["villages"]},
             {"key": "townships", "label": _("Townships"), "values": metrics["townships"]},
             {"key": "accounts", "label": _("Active accounts"), "values": metrics["accounts"]},

@@ -1,0 +1,130 @@
+"""Resident ID numbers (GB 11643) and mainland mobile numbers: validation, derivation, protection.
+
+``python-stdnum``'s ``cn.ric`` checks length, checksum, birth date and birth place. A region code that did
+not exist in the birth year (``InvalidComponent``) is a warning, not a rejection: real people carry such
+numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+from stdnum.cn import ric
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
+
+from wengang.core import crypto
+from wengang.core.masking import mask_id_number, mask_phone
+from wengang.core.text import normalize_code
+
+_PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+_EXCEL_NUMBER_RE = re.compile(r"^\d(\.\d+)?E\+?\d+$|^\d{15,17}(\.0+)?$|^\d{16}0{2,}$")
+
+
+class IdentityError(ValueError):
+    """A value that cannot be accepted, with the reason in the user's language."""
+
+
+@dataclass(frozen=True)
+class ResidentId:
+    number: str
+    birth_date: dt.date
+    gender: str  # "M" or "F"
+    warnings: list[str] = field(default_factory=list)
+
+
+def looks_mangled_by_excel(raw: str) -> bool:
+    """Excel stores long numbers as floats: ``4.10302E+17`` or ``410302199001011000`` lost the last digits."""
+    text = raw.strip().upper()
+    return bool(_EXCEL_NUMBER_RE.match(text)) or (
+        text.isdigit() and len(text) == 18 and text.endswith("000") and not _checksum_ok(text)
+    )
+
+
+def _checksum_ok(number: str) -> bool:
+    try:
+        return number[-1] == ric.calc_check_digit(number)
+    except (ValueError, IndexError):
+        return False
+
+
+def parse_resident_id(raw: object) -> ResidentId:
+    """Validate and normalise an ID number (full-width digits, spaces, lower-case x are fine)."""
+    text = normalize_code(raw)
+    if looks_mangled_by_excel(str(raw)):
+        raise IdentityError(
+            _(
+                "The ID number was stored by Excel as a number and has lost its last digits. "
+                "Format the column as Text in Excel, type the numbers again, and import again."
+            )
+        )
+    try:
+        number = ric.compact(text)
+        ric.validate(number)
+        warnings: list[str] = []
+    except InvalidComponent:
+        warnings = [
+            _("The region code %(code)s did not exist in the birth year; check the ID number.")
+            % {"code": text[:6]}
+        ]
+        number = text
+    except InvalidLength:
+        raise IdentityError(
+            _("An ID number has 18 characters; this one has %(n)d.") % {"n": len(text)}
+        ) from None
+    except InvalidFormat:
+        raise IdentityError(_("An ID number is 17 digits followed by a digit or X.")) from None
+    except InvalidChecksum:
+        raise IdentityError(_("The check digit is wrong: the ID number has a typing error.")) from None
+    except ValidationError:
+        raise IdentityError(_("The birth date inside the ID number is not a real date.")) from None
+    if warnings:
+        # The region part failed; the rest must still hold.
+        if len(number) != 18 or not number[:17].isdigit() or not _checksum_ok(number):
+            raise IdentityError(_("The check digit is wrong: the ID number has a typing error."))
+    birth = ric.get_birth_date(number)
+    gender = "M" if int(number[16]) % 2 == 1 else "F"
+    return ResidentId(number=number, birth_date=birth, gender=gender, warnings=warnings)
+
+
+def normalize_phone(raw: object) -> str:
+    """``+86 138-1234-1234`` → ``13812341234``; empty stays empty; anything else is an error."""
+    text = normalize_code(raw).replace("-", "").replace("(", "").replace(")", "")
+    if not text:
+        return ""
+    if text.startswith("+86"):
+        text = text[3:]
+    elif text.startswith("0086"):
+        text = text[4:]
+    elif text.startswith("86") and len(text) == 13:
+        text = text[2:]
+    if text.endswith(".0"):
+        text = text[:-2]
+    if not _PHONE_RE.match(text):
+        raise IdentityError(_("A mainland mobile number has 11 digits starting with 13–19."))
+    return text
+
+
+@dataclass(frozen=True)
+class Protected:
+    """What is stored for one sensitive value: never the plaintext."""
+
+    hash: str
+    encrypted: str
+    masked: str
+
+
+def protect_id(number: str) -> Protected:
+    return Protected(crypto.blind_index(number), crypto.encrypt(number), mask_id_number(number))
+
+
+def protect_phone(phone: str) -> Protected:
+    if not phone:
+        return Protected("", "", "")
+    return Protected(crypto.blind_index(phone), crypto.encrypt(phone), mask_phone(phone))
+
+
+def age_on(birth: dt.date, day: dt.date) -> int:
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))

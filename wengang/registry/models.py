@@ -1,0 +1,137 @@
+"""Households, people, and the dated histories of their employment and intent.
+
+ID numbers and phones are stored encrypted with a keyed hash beside each (exact search, de-duplication)
+and a masked copy for display, so lists never decrypt and a database dump holds no plaintext.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from wengang.core.models import TimeStampedModel
+
+from .choices import Education, EmploymentStatus, Gender, Health, Intent, PovertyCategory, Relation, Source
+
+
+class Household(TimeStampedModel):
+    """A household (户). Poverty category lives here, with the date it was set."""
+
+    village_code = models.CharField(_("village"), max_length=12, db_index=True)
+    head = models.ForeignKey(
+        "registry.Person",
+        verbose_name=_("household head"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    poverty_category = models.CharField(
+        _("household type"),
+        max_length=20,
+        choices=PovertyCategory.choices,
+        default=PovertyCategory.GENERAL,
+        db_index=True,
+    )
+    poverty_set_on = models.DateField(_("type set on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+
+    def __str__(self) -> str:
+        return f"{self.village_code}#{self.pk}"
+
+
+class Person(TimeStampedModel):
+    """A rural labourer, keyed by resident ID number (stored only encrypted, hashed and masked)."""
+
+    id_hash = models.CharField(max_length=64, unique=True)
+    id_encrypted = models.TextField()
+    id_masked = models.CharField(_("ID number"), max_length=18)
+    name = models.CharField(_("name"), max_length=50, db_index=True)
+    gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
+    birth_date = models.DateField(_("birth date"), db_index=True)
+    phone_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    phone_encrypted = models.TextField(blank=True)
+    phone_masked = models.CharField(_("mobile phone"), max_length=11, blank=True)
+    household = models.ForeignKey(
+        Household,
+        verbose_name=_("household"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+    )
+    relation = models.CharField(_("relation to head"), max_length=12, choices=Relation.choices, blank=True)
+    village_code = models.CharField(_("village"), max_length=12, db_index=True)
+    education = models.CharField(_("education"), max_length=10, choices=Education.choices, blank=True)
+    health = models.CharField(_("health"), max_length=10, choices=Health.choices, default=Health.HEALTHY)
+    skills = models.JSONField(_("skills"), default=list, blank=True)
+    certificates = models.JSONField(_("certificates"), default=list, blank=True)
+    is_three_without = models.BooleanField(_("three-without person"), default=False, db_index=True)
+    consent_push = models.BooleanField(_("consents to job pushes"), default=False)
+    consent_at = models.DateTimeField(_("consent recorded at"), null=True, blank=True)
+    consent_channel = models.CharField(_("consent channel"), max_length=20, blank=True)
+    # The latest employment event and intent, kept in step by the services so lists can filter on them.
+    status = models.CharField(
+        _("employment status"), max_length=30, choices=EmploymentStatus.choices, blank=True, db_index=True
+    )
+    status_since = models.DateField(_("status since"), null=True, blank=True)
+    intent = models.CharField(_("intent"), max_length=20, choices=Intent.choices, blank=True, db_index=True)
+    notes = models.CharField(_("notes"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+        indexes = [models.Index(fields=["village_code", "status"], name="registry_person_village_status")]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.id_masked}）"
+
+
+class EmploymentEvent(models.Model):
+    """One dated change of a person's employment, with where it came from."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="employment_events")
+    status = models.CharField(_("employment status"), max_length=30, choices=EmploymentStatus.choices)
+    occurred_on = models.DateField(_("date"))
+    source = models.CharField(_("source"), max_length=12, choices=Source.choices)
+    work_province = models.CharField(_("work province"), max_length=20, blank=True)
+    work_city = models.CharField(_("work city"), max_length=30, blank=True)
+    work_place = models.CharField(_("work place"), max_length=200, blank=True)
+    employer_name = models.CharField(_("employer"), max_length=200, blank=True)
+    enterprise = models.ForeignKey(
+        "employers.Enterprise", verbose_name=_("enterprise"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    monthly_income = models.PositiveIntegerField(_("monthly income (yuan)"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-occurred_on", "-id"]
+        verbose_name = _("employment event")
+        verbose_name_plural = _("employment events")
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.status} {self.occurred_on}"
+
+
+class IntentRecord(models.Model):
+    """What a person intends for the season, as recorded on a date."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="intents")
+    intent = models.CharField(_("intent"), max_length=20, choices=Intent.choices)
+    destination = models.CharField(_("destination"), max_length=100, blank=True)
+    recorded_on = models.DateField(_("recorded on"))
+    source = models.CharField(_("source"), max_length=12, choices=Source.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-recorded_on", "-id"]
+        verbose_name = _("intent")
+        verbose_name_plural = _("intents")
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.intent} {self.recorded_on}"

@@ -1,0 +1,225 @@
+"""Registry people: validation, history, scope on every read path, masking and audited unmasking."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from conftest import make_id
+from wengang.audit.models import AuditEvent
+from wengang.regions.models import Region
+from wengang.registry.identity import IdentityError, normalize_phone, parse_resident_id
+from wengang.registry.models import EmploymentEvent, Household, Person
+from wengang.registry.services import EmploymentChange, person_create, person_update
+
+BACKEND = "wengang.accounts.backends.StaffBackend"
+
+
+def _village(prefix: str) -> str:
+    return Region.objects.filter(code__startswith=prefix, level="village").order_by("code").first().code
+
+
+def test_resident_id_parsing():
+    number = make_id("410329", "19900101", 11)
+    rid = parse_resident_id(
+        "  " + number.translate(str.maketrans("0123456789", "０１２３４５６７８９")) + " "
+    )
+    assert (rid.number, rid.birth_date, rid.gender, rid.warnings) == (number, dt.date(1990, 1, 1), "M", [])
+    with translation.override("en"):
+        with pytest.raises(IdentityError, match="check digit"):
+            parse_resident_id(number[:-1] + ("1" if number[-1] != "1" else "2"))
+        with pytest.raises(IdentityError, match="stored by Excel as a number"):
+            parse_resident_id("4.10329E+17")
+        with pytest.raises(IdentityError, match="18 characters"):
+            parse_resident_id("41032919900101")
+    # A code that did not exist in the birth year is a warning, not a rejection (410307 was created in 2021).
+    old = parse_resident_id(make_id("410307", "19800101", 21))
+    assert old.warnings
+    lower_x = next(
+        make_id("410329", "19850505", n) for n in range(1, 999) if make_id("410329", "19850505", n)[-1] == "X"
+    )
+    assert parse_resident_id(lower_x.lower()).number == lower_x
+
+
+def test_phone_normalisation():
+    assert normalize_phone("+86 138-1234-1234") == "13812341234"
+    assert normalize_phone("") == ""
+    with pytest.raises(IdentityError):
+        normalize_phone("12345")
+
+
+@pytest.mark.django_db
+def test_create_derives_gender_and_birth_and_opens_history(people):
+    person = person_create(
+        actor=people["specialist"],
+        id_number=make_id("410329", "19920304", 22),
+        name="李四",
+        village_code=_village("410329001"),
+        phone="13800001111",
+        employment=EmploymentChange(status="unemployed_seeking", occurred_on=dt.date(2026, 2, 10)),
+        intent="local_job",
+    )
+    assert (person.gender, person.birth_date) == ("F", dt.date(1992, 3, 4))
+    assert person.status == "unemployed_seeking"
+    assert person.intent == "local_job"
+    assert person.household.head == person
+    assert person.id_masked.startswith("410329")
+    assert "*" in person.id_masked
+    assert person.phone_masked == "138****1111"
+    assert AuditEvent.objects.filter(
+        action="create", object_type="registry.person", object_id=str(person.pk)
+    ).exists()
+
+
+@pytest.mark.django_db
+def test_duplicate_id_is_refused(people, person_in_township):
+    with pytest.raises(ValidationError):
+        person_create(
+            actor=people["county_admin"],
+            id_number=make_id("410329", "19900101", 11),
+            name="重复",
+            village_code=_village("410329001"),
+        )
+    assert Person.objects.count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("actor", ["specialist", "other_county_admin", "viewer"])
+def test_out_of_scope_create_writes_nothing(people, actor):
+    counts = (Person.objects.count(), Household.objects.count(), AuditEvent.objects.count())
+    village = _village("410329002") if actor == "specialist" else _village("410329001")
+    with pytest.raises(PermissionDenied):
+        person_create(
+            actor=people[actor],
+            id_number=make_id("410329", "19900101", 33),
+            name="越界",
+            village_code=village,
+        )
+    assert (Person.objects.count(), Household.objects.count(), AuditEvent.objects.count()) == counts
+
+
+@pytest.mark.django_db
+def test_update_appends_history_and_repeating_changes_nothing(people, person_in_township):
+    person = person_in_township
+    change = EmploymentChange(status="unemployed_seeking", occurred_on=dt.date(2026, 4, 20))
+    assert person_update(actor=people["specialist"], person=person, employment=change) == ["status"]
+    assert person_update(actor=people["specialist"], person=person, employment=change) == []
+    person.refresh_from_db()
+    assert person.status == "unemployed_seeking"
+    history = EmploymentEvent.objects.filter(person=person).order_by("occurred_on")
+    assert list(history.values_list("status", flat=True)) == [
+        "employed_out_of_province",
+        "unemployed_seeking",
+    ]
+    # An older event joins the history without becoming the current status.
+    older = EmploymentChange(status="student", occurred_on=dt.date(2020, 9, 1))
+    person_update(actor=people["specialist"], person=person, employment=older)
+    person.refresh_from_db()
+    assert person.status == "unemployed_seeking"
+    assert history.count() == 3
+    assert person_update(actor=people["specialist"], person=person, name="张测试") == []
+    assert person_update(actor=people["specialist"], person=person, phone="13900000000", name="张改名") == [
+        "name",
+        "phone",
+    ]
+
+
+@pytest.mark.django_db
+def test_lists_pages_and_api_are_scoped(client, people, person_in_township):
+    other = person_create(
+        actor=people["other_county_admin"],
+        id_number=make_id("410307", "19880808", 44),
+        name="偃师人",
+        village_code=_village("410307"),
+    )
+    elsewhere_in_county = person_create(
+        actor=people["county_admin"],
+        id_number=make_id("410329", "19870707", 55),
+        name="伊川别乡",
+        village_code=_village("410329002"),
+    )
+    expected = {
+        "city_admin": {"张测试", "偃师人", "伊川别乡"},
+        "county_admin": {"张测试", "伊川别乡"},
+        "specialist": {"张测试"},
+        "other_county_admin": {"偃师人"},
+    }
+    for role, names in expected.items():
+        client.force_login(people[role], backend=BACKEND)
+        page = client.get(reverse("registry:person_list"))
+        assert {p.name for p in page.context["page"]} == names, role
+        api = client.get("/api/v1/registry/persons").json()
+        assert {p["name"] for p in api["items"]} == names, role
+        for person in (person_in_township, other, elsewhere_in_county):
+            visible = person.name in names
+            assert (
+                client.get(reverse("registry:person_detail", kwargs={"pk": person.pk})).status_code == 200
+            ) == visible
+            assert (client.get(f"/api/v1/registry/persons/{person.pk}").status_code == 200) == visible
+    for role in ("viewer", "health_officer", "liaison", "employer", "auditor"):
+        client.force_login(people[role], backend=BACKEND)
+        assert client.get(reverse("registry:person_list")).status_code == 403
+        assert client.get("/api/v1/registry/persons").status_code == 403
+
+
+@pytest.mark.django_db
+def test_search_by_exact_id_or_phone_uses_the_keyed_hash(client, people, person_in_township):
+    client.force_login(people["county_admin"], backend=BACKEND)
+    for q in (make_id("410329", "19900101", 11), "139 1234 0001", "张测"):
+        page = client.get(reverse("registry:person_list"), {"q": q})
+        assert [p.name for p in page.context["page"]] == ["张测试"], q
+    assert list(client.get(reverse("registry:person_list"), {"q": "13912340002"}).context["page"]) == []
+
+
+@pytest.mark.django_db
+def test_filters(client, people, person_in_township):
+    client.force_login(people["county_admin"], backend=BACKEND)
+    url = reverse("registry:person_list")
+    assert len(client.get(url, {"status": "employed_out_of_province"}).context["page"]) == 1
+    assert len(client.get(url, {"status": "student"}).context["page"]) == 0
+    age = timezone.localdate().year - 1990
+    assert len(client.get(url, {"age_min": age - 2, "age_max": age + 1}).context["page"]) == 1
+    assert len(client.get(url, {"age_min": age + 3}).context["page"]) == 0
+    assert len(client.get(url, {"area": "410307"}).context["page"]) == 0  # outside scope: nothing
+
+
+@pytest.mark.django_db
+def test_pages_and_api_show_masked_numbers_and_unmask_is_audited(client, people, person_in_township):
+    client.force_login(people["specialist"], backend=BACKEND)
+    number = make_id("410329", "19900101", 11)
+    for body in (
+        client.get(reverse("registry:person_list")).content.decode(),
+        client.get(reverse("registry:person_detail", kwargs={"pk": person_in_township.pk})).content.decode(),
+        client.get("/api/v1/registry/persons").content.decode(),
+    ):
+        assert number not in body
+        assert "13912340001" not in body
+        assert "139****0001" in body
+    url = reverse("registry:person_unmask", kwargs={"pk": person_in_township.pk})
+    response = client.post(url, {"field": "id_number", "reason": "核实身份信息"})
+    assert response.context["revealed"] == number
+    event = AuditEvent.objects.filter(action="unmask").latest("id")
+    assert (event.actor_username, event.object_id, event.changes, event.reason) == (
+        "t_spec",
+        str(person_in_township.pk),
+        {"field": "id_number"},
+        "核实身份信息",
+    )
+
+
+@pytest.mark.django_db
+def test_no_plaintext_id_or_phone_anywhere_in_the_database(people, person_in_township):
+    number, phone = make_id("410329", "19900101", 11), "13912340001"
+    person_update(actor=people["specialist"], person=person_in_township, notes="已电话联系")
+    with connection.cursor() as cur:
+        for table in connection.introspection.table_names():
+            cur.execute(f'SELECT * FROM "{table}"')  # noqa: S608  (table names come from the schema)
+            for row in cur.fetchall():
+                text = " ".join(str(v) for v in row)
+                assert number not in text, table
+                assert phone not in text, table

@@ -1,0 +1,123 @@
+"""Registry pages: the scoped list with filters, a person's page with history, audited unmasking."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
+
+from wengang.accounts.permissions import require_perm
+from wengang.audit.models import Action
+from wengang.audit.services import audit_record
+from wengang.regions.models import Region
+
+from .forms import PersonFilterForm, UnmaskForm
+from .models import Person
+from .selectors import PersonFilters, person_get, person_list
+from .services import person_unmask
+
+
+def _filters(form: PersonFilterForm) -> PersonFilters:
+    if not form.is_valid():
+        return PersonFilters()
+    data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+    return PersonFilters(**data)
+
+
+@require_perm("registry.view")
+def person_list_view(request: HttpRequest) -> HttpResponse:
+    form = PersonFilterForm(request.GET or None)
+    filters = _filters(form)
+    qs = person_list(user=request.user, filters=filters)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    audit_record(
+        action=Action.VIEW,
+        actor=request.user,
+        object_type="registry.person",
+        request=request,
+        changes={
+            "list": True,
+            "page": page.number,
+            "count": page.paginator.count,
+            "filters": {k: str(v) for k, v in filters.__dict__.items() if v not in (None, "")},
+        },
+    )
+    villages = dict(
+        Region.objects.filter(code__in={p.village_code for p in page}).values_list("code", "name")
+    )
+    return render(
+        request,
+        "registry/person_list.html",
+        {
+            "form": form,
+            "page": page,
+            "params": params.urlencode(),
+            "villages": villages,
+        },
+    )
+
+
+def _person(request: HttpRequest, pk: int) -> Person:
+    try:
+        return person_get(user=request.user, pk=pk)
+    except Person.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+@require_perm("registry.view")
+def person_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _person(request, pk)
+    audit_record(
+        action=Action.VIEW,
+        actor=request.user,
+        object_type="registry.person",
+        object_id=person.pk,
+        request=request,
+    )
+    household = person.household
+    members = list(household.members.exclude(pk=person.pk)) if household is not None else []
+    village = Region.objects.filter(code=person.village_code).select_related("parent__parent").first()
+    context: dict[str, Any] = {
+        "person": person,
+        "members": members,
+        "village": village,
+        "events": person.employment_events.all()[:50],
+        "intents": person.intents.all()[:20],
+    }
+    return render(request, "registry/person_detail.html", context)
+
+
+@require_perm("registry.unmask")
+@require_http_methods(["GET", "POST"])
+def person_unmask_view(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _person(request, pk)
+    form = UnmaskForm(request.POST or None, initial={"field": request.GET.get("field", "phone")})
+    revealed = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            revealed = person_unmask(
+                actor=request.user,
+                person=person,
+                field=form.cleaned_data["field"],
+                reason=form.cleaned_data["reason"],
+                request=request,
+            )
+        except ValidationError as exc:
+            form.add_error("reason", exc.messages)
+    field = form.data.get("field") if form.is_bound else form.initial["field"]
+    return render(
+        request,
+        "registry/person_unmask.html",
+        {
+            "person": person,
+            "form": form,
+            "revealed": revealed,
+            "field": field,
+        },
+    )
