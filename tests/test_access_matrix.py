@@ -78,6 +78,8 @@ MATRIX: dict[str, Route] = {
     "regions:region_detail": Route(allowed=REGIONS, kwargs=lambda ctx, r: {"code": "410329001"}),
     "registry:person_list": Route(allowed=REGISTRY),
     "registry:person_detail": Route(allowed=REGISTRY, kwargs=lambda ctx, r: {"pk": ctx["person"].pk}),
+    "registry:person_create": Route(allowed=REGISTRY),
+    "registry:person_edit": Route(allowed=REGISTRY, kwargs=lambda ctx, r: {"pk": ctx["person"].pk}),
     "registry:person_unmask": Route(allowed=REGISTRY, kwargs=lambda ctx, r: {"pk": ctx["person"].pk}),
     "api:persons": Route(allowed=REGISTRY, anonymous=401, worker=401),
     "api:person": Route(
@@ -154,4 +156,4 @@ def test_route_role(client, people, person_in_township, name, role):
 
 def test_matrix_size():
     # Reported in the issue note: routes × roles covered.
-    assert len(CASES) == len(MATRIX) * len(ROLES) >= 36 * 10
+    assert len(CASES) == len(MATRIX) * len(ROLES) >= 38 * 10

@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .choices import EmploymentStatus, Intent, PovertyCategory
+from .choices import Education, EmploymentStatus, Health, Intent, PovertyCategory
 
 
 def _blank(choices: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
@@ -46,3 +46,65 @@ class UnmaskForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"), max_length=500, widget=forms.TextInput(attrs={"autofocus": True})
     )
+
+
+def _split(value: str) -> list[str]:
+    import re
+
+    return [part for part in (p.strip() for p in re.split(r"[、,，;；/\s]+", value or "")) if part]
+
+
+class PersonForm(forms.Form):
+    """Add or edit a person. The services validate ID, phone, village and scope exactly like the importer."""
+
+    id_number = forms.CharField(label=_("ID number"), max_length=30)
+    name = forms.CharField(label=_("Name"), max_length=50)
+    phone = forms.CharField(label=_("Mobile phone"), max_length=20, required=False)
+    village_code = forms.RegexField(
+        label=_("Village code"),
+        regex=r"^\d{12}$",
+        error_messages={"invalid": _("A village code has 12 digits.")},
+    )
+    poverty_category = forms.ChoiceField(
+        label=_("Household type"), choices=PovertyCategory.choices, initial=PovertyCategory.GENERAL
+    )
+    education = forms.ChoiceField(
+        label=_("Education"), required=False, choices=[("", "—"), *Education.choices]
+    )
+    health = forms.ChoiceField(label=_("Health"), choices=Health.choices, initial=Health.HEALTHY)
+    skills = forms.CharField(label=_("Skills"), required=False, help_text=_("Separate with 、 or commas."))
+    certificates = forms.CharField(label=_("Certificates"), required=False)
+    is_three_without = forms.BooleanField(label=_("Three-without person"), required=False)
+    notes = forms.CharField(label=_("Notes"), required=False, max_length=500)
+    status = forms.ChoiceField(
+        label=_("Employment status"),
+        required=False,
+        choices=[("", _("(unchanged)")), *EmploymentStatus.choices],
+    )
+    status_date = forms.DateField(
+        label=_("Since"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    work_province = forms.CharField(label=_("Work province"), required=False, max_length=20)
+    work_city = forms.CharField(label=_("Work city"), required=False, max_length=30)
+    employer_name = forms.CharField(label=_("Employer"), required=False, max_length=200)
+    monthly_income = forms.IntegerField(
+        label=_("Monthly income (yuan)"), required=False, min_value=0, max_value=1_000_000
+    )
+    intent = forms.ChoiceField(
+        label=_("Intent"), required=False, choices=[("", _("(unchanged)")), *Intent.choices]
+    )
+    intent_destination = forms.CharField(label=_("Destination"), required=False, max_length=100)
+
+    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if editing:
+            del self.fields["id_number"]
+            del self.fields["poverty_category"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("status") and not data.get("status_date"):
+            self.add_error("status_date", _("Give the date the status began."))
+        data["skills"] = _split(data.get("skills", ""))
+        data["certificates"] = _split(data.get("certificates", ""))
+        return data

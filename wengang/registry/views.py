@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from wengang.accounts.permissions import require_perm
@@ -15,10 +17,10 @@ from wengang.audit.models import Action
 from wengang.audit.services import audit_record
 from wengang.regions.models import Region
 
-from .forms import PersonFilterForm, UnmaskForm
+from .forms import PersonFilterForm, PersonForm, UnmaskForm
 from .models import Person
 from .selectors import PersonFilters, person_get, person_list
-from .services import person_unmask
+from .services import EmploymentChange, person_create, person_unmask, person_update
 
 
 def _filters(form: PersonFilterForm) -> PersonFilters:
@@ -121,3 +123,97 @@ def person_unmask_view(request: HttpRequest, pk: int) -> HttpResponse:
             "field": field,
         },
     )
+
+
+def _employment(data: dict[str, Any]) -> EmploymentChange | None:
+    if not data.get("status"):
+        return None
+    return EmploymentChange(
+        status=data["status"],
+        occurred_on=data["status_date"],
+        work_province=data.get("work_province", ""),
+        work_city=data.get("work_city", ""),
+        employer_name=data.get("employer_name", ""),
+        monthly_income=data.get("monthly_income"),
+    )
+
+
+PROFILE_FIELDS = (
+    "name",
+    "village_code",
+    "education",
+    "health",
+    "skills",
+    "certificates",
+    "is_three_without",
+    "notes",
+)
+
+
+def _attach(form: PersonForm, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error("id_number" if "id_number" in form.fields else None, exc.messages)
+
+
+@require_perm("registry.edit")
+@require_http_methods(["GET", "POST"])
+def person_create_view(request: HttpRequest) -> HttpResponse:
+    form = PersonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            person = person_create(
+                actor=request.user,
+                id_number=data["id_number"],
+                phone=data["phone"],
+                poverty_category=data["poverty_category"],
+                employment=_employment(data),
+                intent=data["intent"],
+                intent_destination=data["intent_destination"],
+                request=request,
+                **{k: data[k] for k in PROFILE_FIELDS},
+            )
+        except ValidationError as exc:
+            _attach(form, exc)
+        except PermissionDenied as exc:
+            form.add_error("village_code", str(exc))
+        else:
+            messages.success(request, _("%(name)s has been registered.") % {"name": person.name})
+            return redirect("registry:person_detail", pk=person.pk)
+    return render(request, "registry/person_form.html", {"form": form, "person": None})
+
+
+@require_perm("registry.edit")
+@require_http_methods(["GET", "POST"])
+def person_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _person(request, pk)
+    initial = {k: getattr(person, k) for k in PROFILE_FIELDS}
+    initial["skills"] = "、".join(person.skills)
+    initial["certificates"] = "、".join(person.certificates)
+    initial["phone"] = ""
+    form = PersonForm(request.POST or None, initial=initial, editing=True)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            changed = person_update(
+                actor=request.user,
+                person=person,
+                phone=data["phone"] or None,
+                employment=_employment(data),
+                intent=data["intent"],
+                intent_destination=data["intent_destination"],
+                request=request,
+                **{k: data[k] for k in PROFILE_FIELDS},
+            )
+        except ValidationError as exc:
+            _attach(form, exc)
+        except PermissionDenied as exc:
+            form.add_error("village_code", str(exc))
+        else:
+            if changed:
+                messages.success(request, _("Saved."))
+            return redirect("registry:person_detail", pk=person.pk)
+    return render(request, "registry/person_form.html", {"form": form, "person": person})

@@ -223,3 +223,71 @@ def test_no_plaintext_id_or_phone_anywhere_in_the_database(people, person_in_tow
                 text = " ".join(str(v) for v in row)
                 assert number not in text, table
                 assert phone not in text, table
+
+
+@pytest.mark.django_db
+def test_register_and_edit_through_the_pages(client, people):
+    client.force_login(people["specialist"], backend=BACKEND)
+    village = _village("410329001")
+    number = make_id("410329", "19950607", 77)
+    form = {
+        "id_number": number.lower(),
+        "name": "王五",
+        "phone": "+86 137-0000-2222",
+        "village_code": village,
+        "poverty_category": "unstable",
+        "health": "healthy",
+        "skills": "电焊、叉车",
+        "status": "unemployed_seeking",
+        "status_date": "2026-02-09",
+        "intent": "local_job",
+    }
+    response = client.post(reverse("registry:person_create"), form)
+    assert response.status_code == 302, response.context["form"].errors
+    person = Person.objects.get(name="王五")
+    assert (person.skills, person.status, person.household.poverty_category) == (
+        ["电焊", "叉车"],
+        "unemployed_seeking",
+        "unstable",
+    )
+    assert person.phone_masked == "137****2222"
+    again = client.post(reverse("registry:person_create"), form)
+    assert again.status_code == 200
+    assert Person.objects.filter(name="王五").count() == 1
+    edit = client.post(
+        reverse("registry:person_edit", kwargs={"pk": person.pk}),
+        {
+            "name": "王五",
+            "village_code": village,
+            "health": "healthy",
+            "skills": "电焊",
+            "status": "employed_in_county",
+            "status_date": "2026-03-01",
+            "employer_name": "伊川测试企业",
+            "monthly_income": "4200",
+        },
+    )
+    assert edit.status_code == 302
+    person.refresh_from_db()
+    assert (person.skills, person.status) == (["电焊"], "employed_in_county")
+    assert person.employment_events.count() == 2
+
+
+@pytest.mark.django_db
+def test_form_rejects_bad_id_and_out_of_scope_village_writing_nothing(client, people):
+    client.force_login(people["specialist"], backend=BACKEND)
+    base = {
+        "name": "赵六",
+        "village_code": _village("410329001"),
+        "poverty_category": "general",
+        "health": "healthy",
+    }
+    bad = client.post(reverse("registry:person_create"), {**base, "id_number": "410329199001011230"})
+    assert bad.status_code == 200
+    assert bad.context["form"].errors["id_number"]
+    outside = client.post(
+        reverse("registry:person_create"),
+        {**base, "id_number": make_id("410329", "19900101", 88), "village_code": _village("410329002")},
+    )
+    assert outside.context["form"].errors["village_code"]
+    assert Person.objects.count() == 0
