@@ -55,6 +55,20 @@ def _api_own_task(ctx, role):
     return {"task_id": _own_task(ctx, role)["pk"]}
 
 
+def _own_import(ctx, role):
+    from wengang.registry.models import LedgerImport
+
+    user = ctx["people"].get(role)
+    record = LedgerImport.objects.create(
+        filename="a.csv",
+        created_by=user or ctx["people"]["city_admin"],
+        scope_code="410329",
+        status="done",
+        error_report=b"PK",
+    )
+    return {"pk": record.pk}
+
+
 MATRIX: dict[str, Route] = {
     "dashboards:home": Route(allowed=DASH, special={"auditor": 302}),
     "accounts:login": Route(public=True, allowed=set(ROLES)),
@@ -79,6 +93,11 @@ MATRIX: dict[str, Route] = {
     "registry:person_list": Route(allowed=REGISTRY),
     "registry:person_detail": Route(allowed=REGISTRY, kwargs=lambda ctx, r: {"pk": ctx["person"].pk}),
     "registry:person_create": Route(allowed=REGISTRY),
+    "registry:import_list": Route(allowed=REGISTRY),
+    "registry:import_template": Route(allowed=REGISTRY),
+    "registry:import_detail": Route(allowed=REGISTRY, kwargs=_own_import),
+    "registry:import_start": Route(method="POST", allowed=REGISTRY, ok=302, kwargs=_own_import),
+    "registry:import_report": Route(allowed=REGISTRY, kwargs=_own_import),
     "registry:person_edit": Route(allowed=REGISTRY, kwargs=lambda ctx, r: {"pk": ctx["person"].pk}),
     "registry:person_unmask": Route(allowed=REGISTRY, kwargs=lambda ctx, r: {"pk": ctx["person"].pk}),
     "api:persons": Route(allowed=REGISTRY, anonymous=401, worker=401),
@@ -156,4 +175,4 @@ def test_route_role(client, people, person_in_township, name, role):
 
 def test_matrix_size():
     # Reported in the issue note: routes × roles covered.
-    assert len(CASES) == len(MATRIX) * len(ROLES) >= 38 * 10
+    assert len(CASES) == len(MATRIX) * len(ROLES) >= 43 * 10

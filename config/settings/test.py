@@ -1,5 +1,7 @@
 """Settings for the test suite: fast hashing, tasks run eagerly unless a test starts a real worker."""
 
+import os
+
 from .base import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -9,4 +11,5 @@ LANGUAGE_CODE = "zh-hans"
 
 # A file, not memory, so a Celery worker thread and the live server share the test database.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-wengang.sqlite3")}  # noqa: F405
+    # One file per test process, so parallel runs on one machine never share (or delete) each other's.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-wengang-{os.getpid()}.sqlite3")}  # noqa: F405

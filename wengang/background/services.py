@@ -21,11 +21,17 @@ logger = logging.getLogger(__name__)
 
 KindFn = Callable[[BackgroundTask, "Progress"], dict[str, Any]]
 _KINDS: dict[str, KindFn] = {}
+_RESUMABLE: set[str] = set()
 
 
-def task_kind(name: str) -> Callable[[KindFn], KindFn]:
+def task_kind(name: str, *, resumable: bool = False) -> Callable[[KindFn], KindFn]:
+    """Register a kind. A resumable kind keeps its own cursor, so a message redelivered after its worker
+    died (``acks_late``) may claim a task left ``running`` and carry on where it stopped."""
+
     def register(fn: KindFn) -> KindFn:
         _KINDS[name] = fn
+        if resumable:
+            _RESUMABLE.add(name)
         return fn
 
     return register
@@ -78,12 +84,16 @@ def background_task_start(*, kind: str, user: Any, params: dict[str, Any] | None
 
 def background_task_run(*, task_id: str) -> None:
     """Run a task once: claim it (pending → running), run its kind, and record how it ended."""
-    claimed = BackgroundTask.objects.filter(pk=task_id, status=Status.PENDING).update(
+    task = BackgroundTask.objects.filter(pk=task_id).first()
+    if task is None:
+        return
+    claimable = [Status.PENDING, Status.RUNNING] if task.kind in _RESUMABLE else [Status.PENDING]
+    claimed = BackgroundTask.objects.filter(pk=task_id, status__in=claimable).update(
         status=Status.RUNNING, started_at=timezone.now()
     )
     if not claimed:
         return
-    task = BackgroundTask.objects.get(pk=task_id)
+    task.refresh_from_db()
     progress = Progress(task)
     try:
         result = _KINDS[task.kind](task, progress)

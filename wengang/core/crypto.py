@@ -69,3 +69,15 @@ def blind_index(plaintext: str) -> str:
     if not plaintext:
         return ""
     return hmac.new(_derive(b"wengang-blind-index-v1"), plaintext.encode(), hashlib.sha256).hexdigest()
+
+
+def encrypt_bytes(data: bytes) -> bytes:
+    """Seal a whole file (an uploaded ledger waiting to be loaded) with the field key."""
+    aead = AESGCM(_derive(b"wengang-file-encryption-v1"))
+    nonce = os.urandom(12)
+    return nonce + aead.encrypt(nonce, data, None)
+
+
+def decrypt_bytes(sealed: bytes) -> bytes:
+    aead = AESGCM(_derive(b"wengang-file-encryption-v1"))
+    return aead.decrypt(sealed[:12], sealed[12:], None)

@@ -108,3 +108,16 @@ class PersonForm(forms.Form):
         data["skills"] = _split(data.get("skills", ""))
         data["certificates"] = _split(data.get("certificates", ""))
         return data
+
+
+class LedgerUploadForm(forms.Form):
+    file = forms.FileField(label=_("Ledger file (.xlsx, .xls or .csv)"))
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        name = upload.name.lower()
+        if not name.endswith((".xlsx", ".xls", ".csv")):
+            raise forms.ValidationError(_("Upload an .xlsx, .xls or .csv file."))
+        if upload.size > 200 * 1024 * 1024:
+            raise forms.ValidationError(_("The file is larger than 200 MB; split it."))
+        return upload

@@ -13,14 +13,16 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 from stdnum.cn import ric
-from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
+from stdnum.exceptions import InvalidComponent, ValidationError
 
 from wengang.core import crypto
 from wengang.core.masking import mask_id_number, mask_phone
 from wengang.core.text import normalize_code
 
 _PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
-_EXCEL_NUMBER_RE = re.compile(r"^\d(\.\d+)?E\+?\d+$|^\d{15,17}(\.0+)?$|^\d{16}0{2,}$")
+# Float notation (4.10329E+17) or a trailing ".0": the cell was a number. An 18-digit run ending in zeros is
+# ambiguous (real numbers can end in 000), so it counts as mangled only when its check digit fails.
+_EXCEL_NUMBER_RE = re.compile(r"^\d(\.\d+)?E\+?\d+$|^\d{15,18}\.0+$")
 
 
 class IdentityError(ValueError):
@@ -50,8 +52,29 @@ def _checksum_ok(number: str) -> bool:
         return False
 
 
+_REGION_OK: dict[tuple[str, int], bool] = {}
+
+
+def _region_existed(number: str, year: int) -> bool:
+    """Whether the ID's region code existed in its birth year. Cached: stdnum's lookup dominates the cost."""
+    key = (number[:6], year)
+    known = _REGION_OK.get(key)
+    if known is None:
+        try:
+            ric.get_birth_place(number)
+            known = True
+        except InvalidComponent:
+            known = False
+        _REGION_OK[key] = known
+    return known
+
+
 def parse_resident_id(raw: object) -> ResidentId:
-    """Validate and normalise an ID number (full-width digits, spaces, lower-case x are fine)."""
+    """Validate and normalise an ID number (full-width digits, spaces, lower-case x are fine).
+
+    The same checks as ``stdnum.cn.ric.validate`` (length, format, check digit, birth date, birth place), with
+    the birth-place lookup cached and turned into a warning.
+    """
     text = normalize_code(raw)
     if looks_mangled_by_excel(str(raw)):
         raise IdentityError(
@@ -60,31 +83,23 @@ def parse_resident_id(raw: object) -> ResidentId:
                 "Format the column as Text in Excel, type the numbers again, and import again."
             )
         )
+    number = ric.compact(text)
+    if len(number) != 18:
+        raise IdentityError(_("An ID number has 18 characters; this one has %(n)d.") % {"n": len(number)})
+    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+        raise IdentityError(_("An ID number is 17 digits followed by a digit or X."))
+    if not _checksum_ok(number):
+        raise IdentityError(_("The check digit is wrong: the ID number has a typing error."))
     try:
-        number = ric.compact(text)
-        ric.validate(number)
-        warnings: list[str] = []
-    except InvalidComponent:
-        warnings = [
-            _("The region code %(code)s did not exist in the birth year; check the ID number.")
-            % {"code": text[:6]}
-        ]
-        number = text
-    except InvalidLength:
-        raise IdentityError(
-            _("An ID number has 18 characters; this one has %(n)d.") % {"n": len(text)}
-        ) from None
-    except InvalidFormat:
-        raise IdentityError(_("An ID number is 17 digits followed by a digit or X.")) from None
-    except InvalidChecksum:
-        raise IdentityError(_("The check digit is wrong: the ID number has a typing error.")) from None
+        birth = ric.get_birth_date(number)
     except ValidationError:
         raise IdentityError(_("The birth date inside the ID number is not a real date.")) from None
-    if warnings:
-        # The region part failed; the rest must still hold.
-        if len(number) != 18 or not number[:17].isdigit() or not _checksum_ok(number):
-            raise IdentityError(_("The check digit is wrong: the ID number has a typing error."))
-    birth = ric.get_birth_date(number)
+    warnings: list[str] = []
+    if not _region_existed(number, birth.year):
+        warnings.append(
+            _("The region code %(code)s did not exist in the birth year; check the ID number.")
+            % {"code": number[:6]}
+        )
     gender = "M" if int(number[16]) % 2 == 1 else "F"
     return ResidentId(number=number, birth_date=birth, gender=gender, warnings=warnings)
 

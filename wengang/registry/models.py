@@ -135,3 +135,48 @@ class IntentRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.intent} {self.recorded_on}"
+
+
+class ImportStatus(models.TextChoices):
+    VALIDATED = "validated", _("Checked, waiting to load")
+    LOADING = "loading", _("Loading")
+    DONE = "done", _("Loaded")
+    FAILED = "failed", _("Failed")
+
+
+class LedgerImport(models.Model):
+    """One uploaded ledger: checked on upload, then loaded in batches that resume after a crash.
+
+    The file waits encrypted (``sealed_file``) until it has been loaded, then is erased. ``next_index`` is the
+    position in the file's valid rows up to which loading has committed; each batch moves it in the same
+    transaction as the rows it wrote, so a killed worker resumes exactly where it stopped.
+    """
+
+    filename = models.CharField(_("file"), max_length=255)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    scope_code = models.CharField(_("scope"), max_length=12)
+    status = models.CharField(_("status"), max_length=10, choices=ImportStatus.choices,
+                              default=ImportStatus.VALIDATED)
+    sealed_file = models.BinaryField(null=True, blank=True, editable=False)
+    total_rows = models.PositiveIntegerField(_("rows read"), default=0)
+    valid_rows = models.PositiveIntegerField(_("valid rows"), default=0)
+    rejected_rows = models.PositiveIntegerField(_("rejected rows"), default=0)
+    warning_count = models.PositiveIntegerField(_("warnings"), default=0)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    next_index = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    warnings = models.JSONField(default=list, blank=True)
+    error_report = models.BinaryField(null=True, blank=True, editable=False)
+    task = models.ForeignKey("background.BackgroundTask", null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("ledger import")
+        verbose_name_plural = _("ledger imports")
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.status})"
