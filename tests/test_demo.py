@@ -8,6 +8,7 @@ from django.core.management import call_command
 from wengang.accounts.models import User
 from wengang.employers.models import Enterprise
 from wengang.regions.models import Region
+from wengang.registry.models import Person
 
 USERNAMES = {
     "city",
@@ -25,11 +26,13 @@ USERNAMES = {
 
 @pytest.mark.django_db
 def test_demo_load_is_idempotent(capsys):
-    call_command("demo_load")
+    call_command("demo_load", "--people", "40")
     first = capsys.readouterr().out
     regions, users, enterprises = Region.objects.count(), User.objects.count(), Enterprise.objects.count()
-    call_command("demo_load")
+    assert Person.objects.count() == 40
+    call_command("demo_load", "--people", "40")
     second = capsys.readouterr().out
+    assert Person.objects.count() == 40
     assert (Region.objects.count(), User.objects.count(), Enterprise.objects.count()) == (
         regions,
         users,
@@ -44,7 +47,7 @@ def test_demo_load_is_idempotent(capsys):
 
 @pytest.mark.django_db
 def test_demo_accounts_have_the_documented_roles_and_scopes():
-    call_command("demo_load", "--quiet-logins")
+    call_command("demo_load", "--quiet-logins", "--people", "40")
     roles = {u.username: (u.roles, u.scope_code) for u in User.objects.all()}
     assert roles["city"] == (["city_admin"], "410300")
     assert roles["county410329"] == (["county_admin"], "410329")

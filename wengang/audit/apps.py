@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 class AuditConfig(AppConfig):
     name = "wengang.audit"
+
     def ready(self) -> None:
         from . import tasks  # noqa: F401  (registers this app's background kinds)
 

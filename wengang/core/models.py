@@ -1,5 +1,8 @@
 """Abstract base models. Core holds no domain models of its own."""
 
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -12,3 +15,11 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class UnicodeJSONEncoder(DjangoJSONEncoder):
+    """Stores Chinese text in JSON columns as itself, not as \\uXXXX escapes, so text search finds it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["ensure_ascii"] = False
+        super().__init__(*args, **kwargs)

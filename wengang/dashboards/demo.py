@@ -74,8 +74,13 @@ def demo_accounts() -> list[DemoAccount]:
     ]
 
 
-def demo_load() -> dict[str, Any]:
-    """Load everything the demo needs; returns what was created, for the command to print."""
+def demo_load(*, people: int = 20_000, seed: int = 2026) -> dict[str, Any]:
+    """Load everything the demo needs; returns what was created, for the command to print.
+
+    The registry is filled with ``people`` fictional people (``manage.py seed``) unless it holds that many.
+    """
+    from wengang.registry.seed import seed_population
+
     regions, changes = luoyang_load()
     enterprises = []
     with transaction.atomic():
@@ -103,7 +108,13 @@ def demo_load() -> dict[str, Any]:
             user.totp_confirmed_at = timezone.now()
             user.save(update_fields=["totp_confirmed_at"])
         created.append(user.username)
-    return {"regions": regions, "changes": changes, "accounts_created": created}
+    population = seed_population(persons=people, seed=seed)
+    return {
+        "regions": regions,
+        "changes": changes,
+        "accounts_created": created,
+        "people_created": population.people,
+    }
 
 
 def demo_logins() -> list[dict[str, str]]:

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from wengang.core.models import TimeStampedModel
+from wengang.core.models import TimeStampedModel, UnicodeJSONEncoder
 
 from .choices import Education, EmploymentStatus, Gender, Health, Intent, PovertyCategory, Relation, Source
 
@@ -66,8 +66,8 @@ class Person(TimeStampedModel):
     village_code = models.CharField(_("village"), max_length=12, db_index=True)
     education = models.CharField(_("education"), max_length=10, choices=Education.choices, blank=True)
     health = models.CharField(_("health"), max_length=10, choices=Health.choices, default=Health.HEALTHY)
-    skills = models.JSONField(_("skills"), default=list, blank=True)
-    certificates = models.JSONField(_("certificates"), default=list, blank=True)
+    skills = models.JSONField(_("skills"), default=list, blank=True, encoder=UnicodeJSONEncoder)
+    certificates = models.JSONField(_("certificates"), default=list, blank=True, encoder=UnicodeJSONEncoder)
     is_three_without = models.BooleanField(_("three-without person"), default=False, db_index=True)
     consent_push = models.BooleanField(_("consents to job pushes"), default=False)
     consent_at = models.DateTimeField(_("consent recorded at"), null=True, blank=True)
@@ -155,8 +155,9 @@ class LedgerImport(models.Model):
     filename = models.CharField(_("file"), max_length=255)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     scope_code = models.CharField(_("scope"), max_length=12)
-    status = models.CharField(_("status"), max_length=10, choices=ImportStatus.choices,
-                              default=ImportStatus.VALIDATED)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.VALIDATED
+    )
     sealed_file = models.BinaryField(null=True, blank=True, editable=False)
     total_rows = models.PositiveIntegerField(_("rows read"), default=0)
     valid_rows = models.PositiveIntegerField(_("valid rows"), default=0)

@@ -291,3 +291,18 @@ def test_form_rejects_bad_id_and_out_of_scope_village_writing_nothing(client, pe
     )
     assert outside.context["form"].errors["village_code"]
     assert Person.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_skill_and_certificate_filters_find_chinese_text(client, people, person_in_township):
+    person_update(
+        actor=people["specialist"],
+        person=person_in_township,
+        skills=["电焊", "叉车"],
+        certificates=["焊工证"],
+    )
+    client.force_login(people["specialist"], backend=BACKEND)
+    url = reverse("registry:person_list")
+    assert [p.name for p in client.get(url, {"skill": "电焊"}).context["page"]] == ["张测试"]
+    assert [p.name for p in client.get(url, {"certificate": "焊工"}).context["page"]] == ["张测试"]
+    assert list(client.get(url, {"skill": "厨师"}).context["page"]) == []

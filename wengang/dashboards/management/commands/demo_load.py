@@ -10,9 +10,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--quiet-logins", action="store_true", help="Do not print the login table.")
+        parser.add_argument("--people", type=int, default=20_000, help="Fictional people in the registry.")
 
-    def handle(self, *args, quiet_logins=False, **options):
-        result = demo_load()
+    def handle(self, *args, quiet_logins=False, people=20_000, **options):
+        result = demo_load(people=people)
+        self.stdout.write(
+            _("Registry: %(n)d fictional people generated.") % {"n": result.get("people_created", 0)}
+        )
         regions = result["regions"]
         accounts = len(result["accounts_created"])
         self.stdout.write(
