@@ -4,8 +4,7 @@ Staff files have a title row above the header, merged cells, blank rows and a �
 header row is found automatically; every kept row remembers its row number as Excel shows it, so errors
 can point at it.
 
-.xls (Excel 97–2003) needs ``python-calamine``, which is not a dependency yet: without it the user is told
-to save the file as .xlsx. A file named .xls that is really .xlsx, CSV or an HTML table (as some systems
+.xls (Excel 97–2003) is read with ``python-calamine`` (a pinned dependency). A file named .xls that is really .xlsx, CSV or an HTML table (as some systems
 export) is read by its content, not its name.
 """
 
@@ -31,7 +30,7 @@ MIN_HEADER_MATCHES = 2
 MAX_ROWS = 100_000
 SUMMARY_PREFIXES = ("合计", "总计", "小计", "填表人", "制表人", "审核人")
 
-Cell = str | int | float | bool | dt.datetime | dt.date | dt.time | None
+Cell = str | int | float | bool | dt.datetime | dt.date | dt.time | dt.timedelta | None
 
 
 class TableError(ValueError):
@@ -167,7 +166,7 @@ def _read_xlsx(data: bytes, filename: str) -> Table:
 
 def _read_xls(data: bytes, filename: str) -> Table:
     try:
-        from python_calamine import CalamineWorkbook  # not a dependency yet; see the module docstring
+        from python_calamine import CalamineWorkbook
     except ImportError:
         raise TableError(
             _("Excel 97–2003 (.xls) files cannot be read yet. Open the file in Excel and save it as .xlsx.")
