@@ -4,8 +4,8 @@ Staff files have a title row above the header, merged cells, blank rows and a �
 header row is found automatically; every kept row remembers its row number as Excel shows it, so errors
 can point at it.
 
-.xls (Excel 97–2003) is read with ``python-calamine`` (a pinned dependency). A file named .xls that is really .xlsx, CSV or an HTML table (as some systems
-export) is read by its content, not its name.
+.xls (Excel 97–2003) is read with ``python-calamine`` (a pinned dependency). A file named .xls that is
+really .xlsx, CSV or an HTML table (as some systems export) is read by its content, not its name.
 """
 
 from __future__ import annotations
