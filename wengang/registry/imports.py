@@ -213,6 +213,17 @@ def _work_fields(row: LedgerRow) -> dict[str, Any]:
     }
 
 
+def _same_work(latest: EmploymentEvent, row: LedgerRow) -> bool:
+    """Whether a row repeats the latest event. A place kept as province + city reads back as one text."""
+    place = latest.work_place or f"{latest.work_province}{latest.work_city}"
+    return (latest.status, place, latest.employer_name, latest.monthly_income) == (
+        row.status,
+        row.work_place,
+        row.employer_name,
+        row.monthly_income,
+    )
+
+
 def _upsert(batch: Sequence[LedgerRow], *, user: Any, today: dt.date) -> tuple[int, int, int]:
     """Write one batch: new people in bulk, changed people updated with history appended."""
     by_hash = {crypto.blind_index(row.id_number): row for row in batch}
@@ -334,7 +345,7 @@ def _update(
         household.save(update_fields=["poverty_category", "poverty_set_on", "updated_at"])
         changed.append("poverty_category")
     work = _work_fields(row)
-    if row.status and (latest is None or any(getattr(latest, k) != v for k, v in work.items())):
+    if row.status and (latest is None or not _same_work(latest, row)):
         EmploymentEvent.objects.create(
             person=person, occurred_on=today, source=Source.IMPORT, recorded_by=user, **work
         )

@@ -17,3 +17,10 @@ def load_ledger(task: BackgroundTask, progress: Progress) -> dict[str, Any]:
         on_progress=lambda done, total: progress.update(done=done, total=total),
     )
     return {"import_id": record.pk, **counts_of(record).as_dict()}
+
+
+@task_kind("registry.export")
+def export_people(task: BackgroundTask, progress: Progress) -> dict[str, Any]:
+    from .exports import export_run
+
+    return export_run(task=task, progress=progress)

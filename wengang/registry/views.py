@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -217,3 +218,55 @@ def person_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("Saved."))
             return redirect("registry:person_detail", pk=person.pk)
     return render(request, "registry/person_form.html", {"form": form, "person": person})
+
+
+@require_perm("registry.view")
+@require_http_methods(["GET", "POST"])
+def person_export_view(request: HttpRequest) -> HttpResponse:
+    """GET: the filtered list, masked. POST with a reason: with full numbers (needs the unmask permission)."""
+    from wengang.core.excel import XLSX
+
+    from .exports import export_start
+
+    params = {k: str(v) for k, v in request.GET.items() if k != "page"}
+    unmasked = request.method == "POST"
+    try:
+        data, task, _count = export_start(
+            user=request.user,
+            params=params,
+            unmasked=unmasked,
+            reason=request.POST.get("reason", ""),
+            request=request,
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(f"{reverse('registry:person_list')}?{request.GET.urlencode()}")
+    if task is not None:
+        messages.success(
+            request, _("The export is being prepared in the background; download it here when done.")
+        )
+        return redirect("background:task_detail", pk=task.pk)
+    from urllib.parse import quote
+
+    response = HttpResponse(data, content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(_('labour-registry.xlsx'))}"
+    return response
+
+
+@require_perm("registry.view")
+def export_download_view(request: HttpRequest, task_id: str) -> HttpResponse:
+    from urllib.parse import quote
+
+    from wengang.background.models import BackgroundTask
+    from wengang.core.excel import XLSX
+
+    from .exports import export_download
+
+    try:
+        task = BackgroundTask.objects.get(pk=task_id, created_by_id=request.user.pk)
+        data = export_download(user=request.user, task=task, request=request)
+    except (BackgroundTask.DoesNotExist, PermissionDenied, FileNotFoundError) as exc:
+        raise Http404 from exc
+    response = HttpResponse(data, content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(_('labour-registry.xlsx'))}"
+    return response

@@ -306,3 +306,66 @@ def test_skill_and_certificate_filters_find_chinese_text(client, people, person_
     assert [p.name for p in client.get(url, {"skill": "电焊"}).context["page"]] == ["张测试"]
     assert [p.name for p in client.get(url, {"certificate": "焊工"}).context["page"]] == ["张测试"]
     assert list(client.get(url, {"skill": "厨师"}).context["page"]) == []
+
+
+def _sheet(content: bytes) -> list[tuple]:
+    import io
+
+    from openpyxl import load_workbook
+
+    return list(load_workbook(io.BytesIO(content), read_only=True).active.iter_rows(values_only=True))
+
+
+@pytest.mark.django_db
+def test_export_is_masked_scoped_audited_and_reimportable(client, people, person_in_township):
+    person_create(
+        actor=people["other_county_admin"],
+        id_number=make_id("410307", "19880808", 44),
+        name="偃师人",
+        village_code=_village("410307"),
+    )
+    client.force_login(people["county_admin"], backend=BACKEND)
+    response = client.get(reverse("registry:person_export"))
+    rows = _sheet(response.content)
+    assert rows[0][:3] == ("姓名", "身份证号", "联系电话")
+    assert [r[0] for r in rows[1:]] == ["张测试"]
+    assert rows[1][1] == "410329********0111" or "*" in rows[1][1]
+    assert rows[1][2] == "139****0001"
+    assert rows[1][7] == "省外务工"
+    event = AuditEvent.objects.filter(action="export", object_type="registry.person").latest("id")
+    assert (event.changes["count"], event.changes["unmasked"]) == (1, False)
+    # Full numbers need a reason; with one, the export carries them and the audit row carries the reason.
+    refused = client.post(reverse("registry:person_export"), {"reason": ""})
+    assert refused.status_code == 302
+    full = _sheet(client.post(reverse("registry:person_export"), {"reason": "核对台账"}).content)
+    assert full[1][1] == make_id("410329", "19900101", 11)
+    assert AuditEvent.objects.filter(action="export", reason="核对台账").count() == 1
+    # The export reads back through the importer: nothing changes.
+    from wengang.registry.imports import ledger_import_load, ledger_import_validate
+
+    data = client.post(reverse("registry:person_export"), {"reason": "回导测试"}).content
+    record = ledger_import_load(
+        import_id=ledger_import_validate(user=people["county_admin"], data=data, filename="export.xlsx").pk
+    )
+    assert (record.created, record.updated, record.unchanged, record.rejected_rows) == (0, 0, 1, 0)
+
+
+@pytest.mark.django_db
+def test_large_export_runs_in_the_background(
+    client, people, person_in_township, monkeypatch, django_capture_on_commit_callbacks
+):
+    from wengang.registry import exports
+
+    monkeypatch.setattr(exports, "BACKGROUND_THRESHOLD", 0)
+    client.force_login(people["county_admin"], backend=BACKEND)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(reverse("registry:person_export"))
+    assert "/tasks/" in response["Location"]
+    page = client.get(response["Location"])
+    task = page.context["task"]
+    assert (task.status, task.result["rows"]) == ("succeeded", 1)
+    assert 'data-testid="export-download"' in page.content.decode()
+    download = client.get(reverse("registry:export_download", kwargs={"task_id": task.pk}))
+    assert [r[0] for r in _sheet(download.content)[1:]] == ["张测试"]
+    client.force_login(people["city_admin"], backend=BACKEND)
+    assert client.get(reverse("registry:export_download", kwargs={"task_id": task.pk})).status_code == 404
