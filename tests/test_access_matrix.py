@@ -116,6 +116,15 @@ MATRIX: dict[str, Route] = {
     "registry:person_edit": Route(allowed=REGISTRY, kwargs=lambda ctx, r: {"pk": ctx["person"].pk}),
     "registry:person_unmask": Route(allowed=REGISTRY, kwargs=lambda ctx, r: {"pk": ctx["person"].pk}),
     "api:persons": Route(allowed=REGISTRY, anonymous=401, worker=401),
+    "api:person_history": Route(
+        allowed=REGISTRY, anonymous=401, worker=401, kwargs=lambda ctx, r: {"person_id": ctx["person"].pk}
+    ),
+    "api:household": Route(
+        allowed=REGISTRY,
+        anonymous=401,
+        worker=401,
+        kwargs=lambda ctx, r: {"household_id": ctx["person"].household_id},
+    ),
     "api:person": Route(
         allowed=REGISTRY, anonymous=401, worker=401, kwargs=lambda ctx, r: {"person_id": ctx["person"].pk}
     ),
@@ -190,4 +199,4 @@ def test_route_role(client, people, person_in_township, name, role):
 
 def test_matrix_size():
     # Reported in the issue note: routes × roles covered.
-    assert len(CASES) == len(MATRIX) * len(ROLES) >= 45 * 10
+    assert len(CASES) == len(MATRIX) * len(ROLES) >= 47 * 10

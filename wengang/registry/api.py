@@ -1,6 +1,7 @@
 import datetime as dt
 from typing import Any
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
@@ -10,7 +11,8 @@ from wengang.api.perms import require
 from wengang.audit.models import Action
 from wengang.audit.services import audit_record
 
-from .selectors import PersonFilters, person_list
+from .selectors import PersonFilters, household_list, person_list
+from .services import EmploymentChange, household_update, person_create, person_update
 
 router = Router(tags=["registry"])
 
@@ -107,3 +109,155 @@ def person(request: HttpRequest, person_id: int) -> Any:
         changes={"api": True},
     )
     return obj
+
+
+class EmploymentIn(Schema):
+    status: str
+    occurred_on: dt.date
+    work_province: str = ""
+    work_city: str = ""
+    work_place: str = ""
+    employer_name: str = ""
+    monthly_income: int | None = None
+
+
+class PersonIn(Schema):
+    id_number: str
+    name: str
+    village_code: str
+    phone: str = ""
+    poverty_category: str = "general"
+    household_id: int | None = None
+    relation: str = ""
+    education: str = ""
+    health: str = "healthy"
+    skills: list[str] = []
+    certificates: list[str] = []
+    is_three_without: bool = False
+    notes: str = ""
+    employment: EmploymentIn | None = None
+    intent: str = ""
+    intent_destination: str = ""
+
+
+class PersonPatch(Schema):
+    name: str | None = None
+    village_code: str | None = None
+    phone: str | None = None
+    relation: str | None = None
+    education: str | None = None
+    health: str | None = None
+    skills: list[str] | None = None
+    certificates: list[str] | None = None
+    is_three_without: bool | None = None
+    notes: str | None = None
+    employment: EmploymentIn | None = None
+    intent: str | None = None
+    intent_destination: str = ""
+
+
+class ChangedOut(Schema):
+    id: int
+    changed: list[str]
+
+
+class HouseholdOut(Schema):
+    id: int
+    village_code: str
+    poverty_category: str
+    poverty_set_on: dt.date | None
+    head_id: int | None
+    member_ids: list[int]
+
+    @staticmethod
+    def resolve_member_ids(obj: Any) -> list[int]:
+        return [m.pk for m in obj.members.all()]
+
+
+class HouseholdPatch(Schema):
+    poverty_category: str
+
+
+def _errors(exc: ValidationError) -> dict[str, Any]:
+    return {"detail": exc.message_dict if hasattr(exc, "error_dict") else exc.messages}
+
+
+@router.post("/persons", response={201: PersonDetailOut, 400: dict, 403: dict}, url_name="persons")
+def person_create_api(request: HttpRequest, payload: PersonIn) -> Any:
+    user = require(request, "registry.edit")
+    data = payload.dict()
+    employment = data.pop("employment")
+    household_id = data.pop("household_id")
+    household = None
+    if household_id is not None:
+        household = get_object_or_404(household_list(user=user), pk=household_id)
+    try:
+        person = person_create(
+            actor=user,
+            household=household,
+            request=request,
+            employment=EmploymentChange(**employment) if employment else None,
+            **data,
+        )
+    except ValidationError as exc:
+        return 400, _errors(exc)
+    except PermissionDenied as exc:
+        return 403, {"detail": str(exc)}
+    return 201, person
+
+
+@router.patch("/persons/{person_id}", response={200: ChangedOut, 400: dict, 403: dict}, url_name="person")
+def person_update_api(request: HttpRequest, person_id: int, payload: PersonPatch) -> Any:
+    user = require(request, "registry.edit")
+    person = get_object_or_404(person_list(user=user), pk=person_id)
+    data = payload.dict(exclude_unset=True)
+    employment = data.pop("employment", None)
+    intent = data.pop("intent", None) or ""
+    destination = data.pop("intent_destination", "")
+    phone = data.pop("phone", None)
+    try:
+        changed = person_update(
+            actor=user,
+            person=person,
+            phone=phone,
+            intent=intent,
+            intent_destination=destination,
+            employment=EmploymentChange(**employment) if employment else None,
+            request=request,
+            **{k: v for k, v in data.items() if v is not None},
+        )
+    except ValidationError as exc:
+        return 400, _errors(exc)
+    except PermissionDenied as exc:
+        return 403, {"detail": str(exc)}
+    return 200, ChangedOut(id=person.pk, changed=changed)
+
+
+@router.get("/persons/{person_id}/history", response=list[EventOut])
+def person_history(request: HttpRequest, person_id: int) -> Any:
+    user = require(request, "registry.view")
+    person = get_object_or_404(person_list(user=user), pk=person_id)
+    return list(person.employment_events.all())
+
+
+@router.get("/households/{household_id}", response=HouseholdOut)
+def household(request: HttpRequest, household_id: int) -> Any:
+    user = require(request, "registry.view")
+    return get_object_or_404(household_list(user=user), pk=household_id)
+
+
+@router.patch(
+    "/households/{household_id}", response={200: HouseholdOut, 400: dict, 403: dict}, url_name="household"
+)
+def household_update_api(request: HttpRequest, household_id: int, payload: HouseholdPatch) -> Any:
+    user = require(request, "registry.edit")
+    obj = get_object_or_404(household_list(user=user), pk=household_id)
+    try:
+        household_update(
+            actor=user, household=obj, poverty_category=payload.poverty_category, request=request
+        )
+    except ValidationError as exc:
+        return 400, _errors(exc)
+    except PermissionDenied as exc:
+        return 403, {"detail": str(exc)}
+    return 200, obj

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class PovertyCategory(models.TextChoices):
@@ -57,8 +58,8 @@ MIGRANT_STATUSES = frozenset(
 class Source(models.TextChoices):
     IMPORT = "import", _("Import")
     STAFF = "staff", _("Staff")
-    WORKER = "worker", _("Worker")
-    ENTERPRISE = "enterprise", _("Enterprise")
+    WORKER = "worker", pgettext_lazy("source", "Worker")
+    ENTERPRISE = "enterprise", pgettext_lazy("source", "Enterprise")
 
 
 class Intent(models.TextChoices):
@@ -81,7 +82,7 @@ class Education(models.TextChoices):
 class Health(models.TextChoices):
     HEALTHY = "healthy", _("Healthy")
     CHRONIC = "chronic", _("Chronic illness")
-    DISABLED = "disabled", _("Disabled")
+    DISABLED = "disabled", pgettext_lazy("health", "Disabled")
     UNABLE = "unable", _("Unable to work")
 
 
@@ -89,7 +90,7 @@ class Relation(models.TextChoices):
     HEAD = "head", _("Household head")
     SPOUSE = "spouse", _("Spouse")
     CHILD = "child", _("Child")
-    PARENT = "parent", _("Parent")
+    PARENT = "parent", pgettext_lazy("relation", "Parent")
     GRANDCHILD = "grandchild", _("Grandchild")
     SIBLING = "sibling", _("Sibling")
     OTHER = "other", _("Other")

@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .choices import Education, EmploymentStatus, Health, Intent, PovertyCategory
 
@@ -58,7 +59,7 @@ class PersonForm(forms.Form):
     """Add or edit a person. The services validate ID, phone, village and scope exactly like the importer."""
 
     id_number = forms.CharField(label=_("ID number"), max_length=30)
-    name = forms.CharField(label=_("Name"), max_length=50)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=50)
     phone = forms.CharField(label=_("Mobile phone"), max_length=20, required=False)
     village_code = forms.RegexField(
         label=_("Village code"),

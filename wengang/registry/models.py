@@ -7,6 +7,7 @@ and a masked copy for display, so lists never decrypt and a database dump holds 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from wengang.core.models import TimeStampedModel, UnicodeJSONEncoder
 
@@ -48,7 +49,7 @@ class Person(TimeStampedModel):
     id_hash = models.CharField(max_length=64, unique=True)
     id_encrypted = models.TextField()
     id_masked = models.CharField(_("ID number"), max_length=18)
-    name = models.CharField(_("name"), max_length=50, db_index=True)
+    name = models.CharField(pgettext_lazy("person", "Name"), max_length=50, db_index=True)
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
     birth_date = models.DateField(_("birth date"), db_index=True)
     phone_hash = models.CharField(max_length=64, blank=True, db_index=True)

@@ -14,7 +14,7 @@ from wengang.core import crypto
 from wengang.core.text import normalize_code
 
 from .identity import IdentityError, normalize_phone
-from .models import Person
+from .models import Household, Person
 
 
 @dataclass(frozen=True)
@@ -88,3 +88,9 @@ def _search(qs: QuerySet[Person], q: str) -> QuerySet[Person]:
 
 def person_get(*, user: Any, pk: Any) -> Person:
     return person_list(user=user).get(pk=pk)
+
+
+def household_list(*, user: Any) -> QuerySet[Household]:
+    if not user.can("registry.view"):
+        return Household.objects.none()
+    return scope_queryset(Household.objects.all(), user, field="village_code").prefetch_related("members")

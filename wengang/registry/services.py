@@ -263,3 +263,28 @@ def person_unmask(
         request=request,
         perm="registry.unmask",
     )
+
+
+def household_update(
+    *, actor: Any, household: Household, poverty_category: str, request: HttpRequest | None = None
+) -> bool:
+    """Set a household's poverty category (dated). Returns whether it changed."""
+    _check_scope(actor, household.village_code)
+    if poverty_category not in PovertyCategory.values:
+        raise ValidationError({"poverty_category": _("Unknown household type.")})
+    if household.poverty_category == poverty_category:
+        return False
+    with transaction.atomic():
+        before = household.poverty_category
+        household.poverty_category = poverty_category
+        household.poverty_set_on = timezone.localdate()
+        household.save(update_fields=["poverty_category", "poverty_set_on", "updated_at"])
+        audit_record(
+            action=Action.UPDATE,
+            actor=actor,
+            object_type="registry.household",
+            object_id=household.pk,
+            request=request,
+            changes={"poverty_category": [before, poverty_category]},
+        )
+    return True

@@ -369,3 +369,75 @@ def test_large_export_runs_in_the_background(
     assert [r[0] for r in _sheet(download.content)[1:]] == ["张测试"]
     client.force_login(people["city_admin"], backend=BACKEND)
     assert client.get(reverse("registry:export_download", kwargs={"task_id": task.pk})).status_code == 404
+
+
+@pytest.mark.django_db
+def test_api_create_update_history_and_household_are_scoped(client, people, person_in_township):
+    from wengang.accounts.services import token_create
+
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=people['specialist'])}"}
+    body = {
+        "id_number": make_id("410329", "19930303", 91),
+        "name": "接口新人",
+        "village_code": _village("410329001"),
+        "phone": "13600001234",
+        "poverty_category": "marginal",
+        "employment": {"status": "unemployed_seeking", "occurred_on": "2026-02-10"},
+        "intent": "local_job",
+    }
+    created = client.post("/api/v1/registry/persons", body, content_type="application/json", **auth)
+    assert created.status_code == 201, created.content
+    data = created.json()
+    assert (data["phone"], data["status"], data["poverty_category"]) == (
+        "136****1234",
+        "unemployed_seeking",
+        "marginal",
+    )
+    assert body["id_number"] not in created.content.decode()
+    duplicate = client.post("/api/v1/registry/persons", body, content_type="application/json", **auth)
+    assert duplicate.status_code == 400
+    outside = client.post(
+        "/api/v1/registry/persons",
+        {**body, "id_number": make_id("410329", "19930303", 92), "village_code": _village("410329002")},
+        content_type="application/json",
+        **auth,
+    )
+    assert outside.status_code == 403
+    pid = data["id"]
+    patch = client.patch(
+        f"/api/v1/registry/persons/{pid}",
+        {
+            "employment": {
+                "status": "employed_in_county",
+                "occurred_on": "2026-03-01",
+                "employer_name": "伊川测试企业",
+            }
+        },
+        content_type="application/json",
+        **auth,
+    )
+    assert patch.json() == {"id": pid, "changed": ["status"]}
+    history = client.get(f"/api/v1/registry/persons/{pid}/history", **auth).json()
+    assert [h["status"] for h in history] == ["employed_in_county", "unemployed_seeking"]
+    hh = client.patch(
+        f"/api/v1/registry/households/{data['household_id']}",
+        {"poverty_category": "unstable"},
+        content_type="application/json",
+        **auth,
+    )
+    assert hh.json()["poverty_category"] == "unstable"
+    # Another county's admin sees none of it.
+    other = {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=people['other_county_admin'])}"}
+    assert client.get(f"/api/v1/registry/persons/{pid}", **other).status_code == 404
+    assert (
+        client.patch(
+            f"/api/v1/registry/persons/{pid}", {"name": "x"}, content_type="application/json", **other
+        ).status_code
+        == 404
+    )
+    assert client.get(f"/api/v1/registry/households/{data['household_id']}", **other).status_code == 404
+    viewer = {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=people['viewer'])}"}
+    assert (
+        client.post("/api/v1/registry/persons", body, content_type="application/json", **viewer).status_code
+        == 403
+    )
