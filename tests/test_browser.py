@@ -116,3 +116,42 @@ def _shot_dir():
     path = settings.STATIC_ROOT.parent / "screenshots"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def test_specialist_finds_a_person_and_reveals_the_phone_with_a_reason(
+    browser_page, live_server, regions_loaded
+):
+    from conftest import make_id
+    from wengang.accounts.tests.factories import make_user
+    from wengang.regions.models import Region
+    from wengang.registry.services import EmploymentChange, person_create
+
+    specialist = make_user("b_spec", "specialist", "410329001")
+    village = Region.objects.filter(code__startswith="410329001", level="village").order_by("code").first()
+    import datetime as dt
+
+    person_create(
+        actor=specialist,
+        id_number=make_id("410329", "19900101", 11),
+        name="浏览器测试",
+        village_code=village.code,
+        phone="13912340001",
+        employment=EmploymentChange(status="unemployed_seeking", occurred_on=dt.date(2026, 2, 9)),
+    )
+    page = browser_page
+    _login(page, live_server.url, "b_spec")
+    page.wait_for_url(f"{live_server.url}/")
+    assert page.get_by_test_id("count-labour-force").inner_text() == "1"
+    page.get_by_role("link", name="台账", exact=True).click()
+    page.get_by_label("姓名、身份证号或手机号码").fill("13912340001")
+    page.get_by_role("button", name="筛选").click()
+    page.get_by_role("link", name="浏览器测试").click()
+    assert "139****0001" in page.content()
+    assert "13912340001" not in page.content()
+    assert "未就业" in page.get_by_test_id("timeline").inner_text()
+    page.locator("a", has_text="查看完整号码").last.click()
+    page.get_by_label("事由").fill("电话回访核实")
+    page.get_by_role("button", name="查看").click()
+    assert page.get_by_test_id("revealed").inner_text() == "13912340001"
+    page.screenshot(path=str(_shot_dir() / "registry-unmask.png"), full_page=True)
+    assert page.console_errors == []
