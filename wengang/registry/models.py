@@ -148,9 +148,9 @@ class ImportStatus(models.TextChoices):
 class LedgerImport(models.Model):
     """One uploaded ledger: checked on upload, then loaded in batches that resume after a crash.
 
-    The file waits encrypted (``sealed_file``) until it has been loaded, then is erased. ``next_index`` is the
-    position in the file's valid rows up to which loading has committed; each batch moves it in the same
-    transaction as the rows it wrote, so a killed worker resumes exactly where it stopped.
+    The checked rows wait encrypted (``sealed_file``) until they have been loaded, then are erased.
+    ``next_index`` is the position in the valid rows up to which loading has committed; each batch moves it in
+    the same transaction as the rows it wrote, so a killed worker resumes exactly where it stopped.
     """
 
     filename = models.CharField(_("file"), max_length=255)
