@@ -75,7 +75,16 @@ def area_q(user: Any, field: str) -> Q:
     prefixes = user_area_prefixes(user)
     if not prefixes:
         return NOTHING
-    return reduce(or_, (Q(**{f"{field}__startswith": p}) for p in prefixes))
+    return reduce(or_, (_prefix_range(field, p) for p in prefixes))
+
+
+def _prefix_range(field: str, prefix: str) -> Q:
+    """``field`` starts with ``prefix``, as a range an ordinary B-tree index serves under any collation.
+
+    Area codes are digits, so every code with the prefix lies in [prefix, prefix with its last digit + 1).
+    """
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return Q(**{f"{field}__gte": prefix, f"{field}__lt": upper})
 
 
 def scope_queryset(
