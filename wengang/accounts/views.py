@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, cast
 
 from django.conf import settings
@@ -231,14 +232,15 @@ def _scoped_user(request: HttpRequest, pk: int) -> User:
         raise Http404 from exc
 
 
-@require_perm("users.manage")
-@require_http_methods(["GET", "POST"])
-def user_disable_view(request: HttpRequest, pk: int) -> HttpResponse:
+def _reason_action(
+    request: HttpRequest, pk: int, *, action: Callable[..., Any], template: str, success: str
+) -> HttpResponse:
+    """An admin action on one account in scope that takes a reason: form, call the service, report."""
     target = _scoped_user(request, pk)
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.user_disable(
+            action(
                 actor=cast(User, request.user),
                 user=target,
                 reason=form.cleaned_data["reason"],
@@ -247,11 +249,21 @@ def user_disable_view(request: HttpRequest, pk: int) -> HttpResponse:
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(
-                request, _("Account %(u)s disabled; its sessions have ended.") % {"u": target.username}
-            )
+            messages.success(request, success % {"u": target.username})
             return redirect("accounts:user_list")
-    return render(request, "accounts/user_disable.html", {"form": form, "target": target})
+    return render(request, template, {"form": form, "target": target})
+
+
+@require_perm("users.manage")
+@require_http_methods(["GET", "POST"])
+def user_disable_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return _reason_action(
+        request,
+        pk,
+        action=services.user_disable,
+        template="accounts/user_disable.html",
+        success=_("Account %(u)s disabled; its sessions have ended."),
+    )
 
 
 @require_perm("users.unmask")
@@ -304,23 +316,10 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
 @require_perm("users.manage")
 @require_http_methods(["GET", "POST"])
 def user_second_factor_reset_view(request: HttpRequest, pk: int) -> HttpResponse:
-    target = _scoped_user(request, pk)
-    form = ReasonForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.user_second_factor_reset(
-                actor=cast(User, request.user),
-                user=target,
-                reason=form.cleaned_data["reason"],
-                request=request,
-            )
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(
-                request,
-                _("The second factor of %(u)s was reset; a new one is set up at the next login.")
-                % {"u": target.username},
-            )
-            return redirect("accounts:user_list")
-    return render(request, "accounts/user_reset_2fa.html", {"form": form, "target": target})
+    return _reason_action(
+        request,
+        pk,
+        action=services.user_second_factor_reset,
+        template="accounts/user_reset_2fa.html",
+        success=_("The second factor of %(u)s was reset; a new one is set up at the next login."),
+    )
