@@ -9,7 +9,6 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 import pyotp
 from django.conf import settings
@@ -409,7 +408,3 @@ def token_authenticate(token: str) -> User | None:
 
 def user_phone_display(user: User) -> str:
     return mask_phone(crypto.decrypt(user.phone_encrypted)) if user.phone_encrypted else ""
-
-
-def describe_user(user: User) -> dict[str, Any]:
-    return {"username": user.username, "roles": user.roles, "scope_code": user.scope_code}

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from wengang.audit.models import Action
 from wengang.audit.services import audit_record
 from wengang.core.excel import xlsx_response
+from wengang.core.forms import add_service_errors
 from wengang.employers.models import Enterprise
 
 from . import services
@@ -216,13 +217,11 @@ def user_create_view(request: HttpRequest) -> HttpResponse:
 
 
 def _attach_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(
-            "password" if any("password" in (e.code or "") for e in exc.error_list) else None, exc.messages
-        )
+    """Password-rule errors belong under the password field; other field-less errors above the form."""
+    about_password = not hasattr(exc, "error_dict") and any(
+        "password" in (e.code or "") for e in exc.error_list
+    )
+    add_service_errors(form, exc, fallback="password" if about_password else None)
 
 
 def _scoped_user(request: HttpRequest, pk: int) -> User:
@@ -303,10 +302,7 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
                 request=request,
             )
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                _attach_errors(form, exc)
-            else:
-                form.add_error("new_password", exc.messages)
+            add_service_errors(form, exc, fallback="new_password")
         else:
             messages.success(request, _("Your password has been changed; your other sessions have ended."))
             return redirect("dashboards:home")

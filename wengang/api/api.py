@@ -1,6 +1,8 @@
 """The root JSON API, version 1: one router per app, OpenAPI at /api/v1/docs and /api/v1/openapi.json."""
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError
 
@@ -26,6 +28,21 @@ api = NinjaAPI(
 
 class ErrorOut(Schema):
     detail: str
+
+
+@api.exception_handler(ValidationError)
+def service_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    """A service refused the input: 400 with the messages, per field where the service named one."""
+    detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+    return api.create_response(request, {"detail": detail}, status=400)
+
+
+@api.exception_handler(PermissionDenied)
+def service_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    """A service refused the actor (scope, role): 403 with its reason."""
+    return api.create_response(
+        request, {"detail": str(exc) or _("Your roles do not allow this.")}, status=403
+    )
 
 
 @api.exception_handler(HttpError)

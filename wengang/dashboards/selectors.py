@@ -47,9 +47,6 @@ def registry_counts(*, user: Any) -> dict[str, int]:
     )
 
 
-METRICS = ("labour_force", "migrants", "returning", "unemployed_seeking", "villages", "townships", "accounts")
-
-
 def county_metrics(*, user: Any) -> dict[str, dict[str, int]]:
     """For each metric, the value per county code (6 digits), only for counties inside the scope."""
     regions = _regions(user).annotate(county=Substr("code", 1, 6))

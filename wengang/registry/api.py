@@ -1,7 +1,6 @@
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
@@ -178,10 +177,6 @@ class HouseholdPatch(Schema):
     poverty_category: str
 
 
-def _errors(exc: ValidationError) -> dict[str, Any]:
-    return {"detail": exc.message_dict if hasattr(exc, "error_dict") else exc.messages}
-
-
 @router.post("/persons", response={201: PersonDetailOut, 400: dict, 403: dict}, url_name="persons")
 def person_create_api(request: HttpRequest, payload: PersonIn) -> Any:
     user = require(request, "registry.edit")
@@ -191,18 +186,13 @@ def person_create_api(request: HttpRequest, payload: PersonIn) -> Any:
     household = None
     if household_id is not None:
         household = get_object_or_404(household_list(user=user), pk=household_id)
-    try:
-        person = person_create(
-            actor=user,
-            household=household,
-            request=request,
-            employment=EmploymentChange(**employment) if employment else None,
-            **data,
-        )
-    except ValidationError as exc:
-        return 400, _errors(exc)
-    except PermissionDenied as exc:
-        return 403, {"detail": str(exc)}
+    person = person_create(
+        actor=user,
+        household=household,
+        request=request,
+        employment=EmploymentChange(**employment) if employment else None,
+        **data,
+    )
     return 201, person
 
 
@@ -215,21 +205,16 @@ def person_update_api(request: HttpRequest, person_id: int, payload: PersonPatch
     intent = data.pop("intent", None) or ""
     destination = data.pop("intent_destination", "")
     phone = data.pop("phone", None)
-    try:
-        changed = person_update(
-            actor=user,
-            person=person,
-            phone=phone,
-            intent=intent,
-            intent_destination=destination,
-            employment=EmploymentChange(**employment) if employment else None,
-            request=request,
-            **{k: v for k, v in data.items() if v is not None},
-        )
-    except ValidationError as exc:
-        return 400, _errors(exc)
-    except PermissionDenied as exc:
-        return 403, {"detail": str(exc)}
+    changed = person_update(
+        actor=user,
+        person=person,
+        phone=phone,
+        intent=intent,
+        intent_destination=destination,
+        employment=EmploymentChange(**employment) if employment else None,
+        request=request,
+        **{k: v for k, v in data.items() if v is not None},
+    )
     return 200, ChangedOut(id=person.pk, changed=changed)
 
 
@@ -252,12 +237,5 @@ def household(request: HttpRequest, household_id: int) -> Any:
 def household_update_api(request: HttpRequest, household_id: int, payload: HouseholdPatch) -> Any:
     user = require(request, "registry.edit")
     obj = get_object_or_404(household_list(user=user), pk=household_id)
-    try:
-        household_update(
-            actor=user, household=obj, poverty_category=payload.poverty_category, request=request
-        )
-    except ValidationError as exc:
-        return 400, _errors(exc)
-    except PermissionDenied as exc:
-        return 403, {"detail": str(exc)}
+    household_update(actor=user, household=obj, poverty_category=payload.poverty_category, request=request)
     return 200, obj

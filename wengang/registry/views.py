@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 from wengang.accounts.permissions import require_perm
 from wengang.audit.models import Action
 from wengang.audit.services import audit_record
+from wengang.core.forms import add_service_errors
 from wengang.regions.models import Region
 
 from .forms import PersonFilterForm, PersonForm, UnmaskForm
@@ -151,14 +152,6 @@ PROFILE_FIELDS = (
 )
 
 
-def _attach(form: PersonForm, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error("id_number" if "id_number" in form.fields else None, exc.messages)
-
-
 @require_perm("registry.edit")
 @require_http_methods(["GET", "POST"])
 def person_create_view(request: HttpRequest) -> HttpResponse:
@@ -178,7 +171,7 @@ def person_create_view(request: HttpRequest) -> HttpResponse:
                 **{k: data[k] for k in PROFILE_FIELDS},
             )
         except ValidationError as exc:
-            _attach(form, exc)
+            add_service_errors(form, exc, fallback="id_number")
         except PermissionDenied as exc:
             form.add_error("village_code", str(exc))
         else:
@@ -210,7 +203,7 @@ def person_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
                 **{k: data[k] for k in PROFILE_FIELDS},
             )
         except ValidationError as exc:
-            _attach(form, exc)
+            add_service_errors(form, exc, fallback="id_number")
         except PermissionDenied as exc:
             form.add_error("village_code", str(exc))
         else:

@@ -396,6 +396,7 @@ def test_api_create_update_history_and_household_are_scoped(client, people, pers
     assert body["id_number"] not in created.content.decode()
     duplicate = client.post("/api/v1/registry/persons", body, content_type="application/json", **auth)
     assert duplicate.status_code == 400
+    assert list(duplicate.json()["detail"]) == ["id_number"]
     outside = client.post(
         "/api/v1/registry/persons",
         {**body, "id_number": make_id("410329", "19930303", 92), "village_code": _village("410329002")},
@@ -403,6 +404,7 @@ def test_api_create_update_history_and_household_are_scoped(client, people, pers
         **auth,
     )
     assert outside.status_code == 403
+    assert _village("410329002") in outside.json()["detail"]
     pid = data["id"]
     patch = client.patch(
         f"/api/v1/registry/persons/{pid}",
