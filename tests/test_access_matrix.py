@@ -5,44 +5,11 @@ Adding a URL without adding it to ``MATRIX`` fails ``test_every_route_is_in_the_
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
 import pytest
 from django.urls import URLResolver, get_resolver, reverse
 
+from tests.access import ADMINS, DASH, REGIONS, REGISTRY, ROLES, STAFF, Route
 from wengang.background.models import BackgroundTask
-
-ROLES = (
-    "city_admin",
-    "county_admin",
-    "specialist",
-    "employer",
-    "health_officer",
-    "liaison",
-    "viewer",
-    "auditor",
-    "worker",
-    "anonymous",
-)
-STAFF = set(ROLES) - {"worker", "anonymous"}
-ADMINS = {"city_admin", "county_admin"}
-DASH = ADMINS | {"specialist", "employer", "health_officer", "liaison", "viewer"}
-REGIONS = DASH - {"employer"}
-REGISTRY = ADMINS | {"specialist"}
-
-
-@dataclass
-class Route:
-    method: str = "GET"
-    allowed: set[str] = field(default_factory=set)
-    ok: int = 200
-    denied: int = 403
-    anonymous: int = 302  # pages redirect to the login page; the API answers 401
-    worker: int | None = None  # status for a worker session when not allowed (defaults to ``denied``)
-    kwargs: Any = None  # callable(ctx, role) -> kwargs
-    special: dict[str, int] = field(default_factory=dict)
-    public: bool = False
 
 
 def _own_task(ctx, role):
@@ -148,6 +115,23 @@ MATRIX: dict[str, Route] = {
     "api:verify": Route(method="POST", allowed={"auditor"}, ok=202, anonymous=401, worker=401),
     "api:task": Route(allowed=STAFF, anonymous=401, worker=401, kwargs=_api_own_task),
 }
+
+
+def _merge_app_routes() -> None:
+    import importlib
+    import pkgutil
+
+    import tests.access
+
+    for info in pkgutil.iter_modules(tests.access.__path__):
+        if info.name.startswith("routes_"):
+            module = importlib.import_module(f"tests.access.{info.name}")
+            clash = set(module.ROUTES) & set(MATRIX)
+            assert not clash, clash
+            MATRIX.update(module.ROUTES)
+
+
+_merge_app_routes()
 
 
 def route_names() -> set[str]:

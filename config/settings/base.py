@@ -29,6 +29,8 @@ INSTALLED_APPS = [
     "wengang.accounts",
     "wengang.audit",
     "wengang.registry",
+    "wengang.jobs",
+    "wengang.portal",
     "wengang.background",
     "wengang.dashboards",
     "wengang.api",

@@ -10,6 +10,10 @@ from wengang.accounts.api import router as accounts_router
 from wengang.audit.api import router as audit_router
 from wengang.background.api import router as background_router
 from wengang.regions.api import router as regions_router
+from wengang.employers.api import router as employers_router
+from wengang.jobs.api import router as jobs_router
+from wengang.jobs.referral_api import router as referrals_router
+from wengang.portal.api import router as public_router
 from wengang.registry.api import router as registry_router
 
 from .auth import AUTH, staff_docs
@@ -53,5 +57,9 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 api.add_router("/accounts", accounts_router)
 api.add_router("/regions", regions_router)
 api.add_router("/registry", registry_router)
+api.add_router("/enterprises", employers_router)
+api.add_router("/postings", jobs_router)
+api.add_router("/referrals", referrals_router)
+api.add_router("/public", public_router)
 api.add_router("/audit", audit_router)
 api.add_router("/tasks", background_router)

@@ -20,6 +20,8 @@ class Action(models.TextChoices):
     TWO_FACTOR = "two_factor", _("Second factor")
     IMPORT = "import", _("Import")
     VERIFY = "verify", _("Chain verification")
+    REVIEW = "review", _("Review")
+    STATUS = "status", _("Status change")
 
 
 class Result(models.TextChoices):

@@ -1,0 +1,4 @@
+from . import posting_urls, referral_urls, returnlist_urls
+
+app_name = "jobs"
+urlpatterns = [*posting_urls.urlpatterns, *referral_urls.urlpatterns, *returnlist_urls.urlpatterns]
