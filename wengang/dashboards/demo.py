@@ -85,6 +85,7 @@ def demo_load(*, people: int = 20_000, seed: int = 2026) -> dict[str, Any]:
     enterprises = []
     with transaction.atomic():
         for code, name, area in ENTERPRISES:
+            area = _first_township(area)  # township level: the township's specialist serves it too
             enterprise, _created = Enterprise.objects.get_or_create(
                 uscc=code, defaults={"name": name, "area_code": area}
             )
@@ -109,7 +110,11 @@ def demo_load(*, people: int = 20_000, seed: int = 2026) -> dict[str, Any]:
             user.save(update_fields=["totp_confirmed_at"])
         created.append(user.username)
     population = seed_population(persons=people, seed=seed)
+    from wengang.jobs.demo import demand_demo_load
+
+    demand = demand_demo_load(seed=seed)
     return {
+        **demand,
         "regions": regions,
         "changes": changes,
         "accounts_created": created,

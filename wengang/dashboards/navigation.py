@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -20,7 +20,11 @@ class NavItem:
 NAV: tuple[NavItem, ...] = (
     NavItem(_("Home"), "dashboards:home", "dashboard.view"),
     NavItem(_("Labour registry"), "registry:person_list", "registry.view"),
-    NavItem(_("Enterprises & jobs"), None, None),
+    NavItem(_("Enterprises"), "employers:enterprise_list", "enterprises.view"),
+    NavItem(_("Postings"), "jobs:posting_list", "postings.view"),
+    NavItem(_("Referrals"), "jobs:referral_list", "referrals.view"),
+    NavItem(_("Dispatch board"), "jobs:dispatch_board", "dispatch.view"),
+    NavItem(_("Returning workers"), "jobs:returnlist_list", "returnlists.view"),
     NavItem(_("Matching"), None, None),
     NavItem(_("Employment assistance"), None, None),
     NavItem(_("Outreach"), None, None),
@@ -45,7 +49,10 @@ def navigation_for(user: Any, path: str) -> list[dict[str, Any]]:
             continue
         if item.perm and not user.can(item.perm):
             continue
-        url = reverse(item.url_name)
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:  # an app switched off in this deployment
+            continue
         active = path == url if url == "/" else path.startswith(url)
         items.append({"label": item.label, "url": url, "active": active})
     return items

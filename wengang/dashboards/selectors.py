@@ -19,16 +19,54 @@ def _regions(user: Any) -> QuerySet[Region]:
     return Region.objects.filter(area_q(user, "code"), valid_to__isnull=True)
 
 
-def home_counts(*, user: Any) -> dict[str, int]:
+def home_counts(*, user: Any) -> dict[str, Any]:
     regions = _regions(user)
     by_level = dict(regions.values_list("level").annotate(n=Count("id")).values_list("level", "n"))
     accounts = User.objects.filter(area_q(user, "scope_code"), is_active=True).count()
+    registry = registry_counts(user=user)
+    demand = demand_counts(user=user)
+    seekers = registry["unemployed_seeking"]
     return {
+        # 求人倍率: open places per job seeker.
+        "seekers_ratio": round(demand["open_places"] / seekers, 2) if seekers else None,
         "counties": by_level.get(Level.COUNTY, 0),
         "townships": by_level.get(Level.TOWNSHIP, 0),
         "villages": by_level.get(Level.VILLAGE, 0),
         "accounts": accounts,
-        **registry_counts(user=user),
+        **registry,
+        **demand,
+    }
+
+
+def demand_counts(*, user: Any) -> dict[str, int]:
+    """Enterprises and published places in the area (an employer: its own enterprise), and open alerts."""
+    from django.db.models import F, Sum
+
+    from wengang.employers.models import Enterprise, LayoffReport
+    from wengang.employers.selectors import is_employer_only
+    from wengang.jobs.choices import PostingStatus
+    from wengang.jobs.models import Posting
+
+    if is_employer_only(user):
+        enterprises = Enterprise.objects.filter(pk=user.enterprise_id)
+    else:
+        enterprises = Enterprise.objects.filter(area_q(user, "area_code"))
+    totals = enterprises.aggregate(
+        enterprises=Count("id"), key_enterprises=Count("id", filter=~Q(key_category=""))
+    )
+    published = Posting.objects.filter(
+        status=PostingStatus.PUBLISHED, enterprise__in=enterprises.values("pk")
+    )
+    places = published.aggregate(n=Count("id"), open=Sum(F("headcount") - F("filled_count")))
+    alerts = LayoffReport.objects.filter(
+        area_q(user, "enterprise__area_code"), is_mass=True, alert_state="open"
+    ).count()
+    return {
+        "enterprises": totals["enterprises"],
+        "key_enterprises": totals["key_enterprises"],
+        "published_postings": places["n"],
+        "open_places": places["open"] or 0,
+        "open_alerts": alerts if user.can("alerts.view") else 0,
     }
 
 

@@ -56,6 +56,7 @@ EDITABLE = (
     "is_public_welfare",
 )
 MIN_WORKING_AGE = 16
+PAY_FIELDS = frozenset({"wage_unit", "wage_min", "wage_max", "monthly_min", "monthly_max", "wage_note"})
 
 # Phrases that state a gender requirement; "男女不限" and the like are removed before the check.
 _GENDER_NEUTRAL = re.compile(r"男女不限|不限男女|男女均可|男女皆可|性别不限|不限性别|男女各半?不限")
@@ -118,28 +119,8 @@ def _clean(data: dict[str, Any]) -> dict[str, Any]:
         if occupation and found is None:
             err("occupation", _("No occupation has the code %(code)s.") % {"code": occupation})
         out["occupation"] = found
-    unit = out.get("wage_unit") or WageUnit.MONTH
-    if unit not in WageUnit.values:
-        err("wage_unit", _("Unknown pay unit."))
-        unit = WageUnit.MONTH
-    low, high = out.get("wage_min"), out.get("wage_max")
-    low = Decimal(str(low)) if low not in (None, "") else None
-    high = Decimal(str(high)) if high not in (None, "") else None
-    out["wage_min"], out["wage_max"] = low, high
-    if low is not None and low < 0 or high is not None and high < 0:
-        err("wage_min", _("Pay cannot be negative."))
-    if low is not None and high is not None and low > high:
-        err("wage_max", _("The upper end of the pay range is below the lower end."))
-    if unit == WageUnit.PIECE:
-        if out.get("monthly_min") in (None, ""):
-            err(
-                "monthly_min", _("For piece rates, give the monthly pay a worker can expect, for comparison.")
-            )
-        if not out.get("wage_note"):
-            err("wage_note", _("For piece rates, say what is paid per piece (e.g. 每件 0.8 元)."))
-    elif "wage_unit" in out or "wage_min" in out or "wage_max" in out:
-        out["monthly_min"] = _monthly(unit, low)
-        out["monthly_max"] = _monthly(unit, high)
+    if PAY_FIELDS & set(out):
+        _clean_pay(out, err)
     mlow, mhigh = out.get("monthly_min"), out.get("monthly_max")
     if mlow is not None and mhigh is not None and int(mlow) > int(mhigh):
         err("monthly_max", _("The upper end of the monthly pay is below the lower end."))
@@ -172,6 +153,32 @@ def _clean(data: dict[str, Any]) -> dict[str, Any]:
     if errors:
         raise ValidationError(errors)
     return out
+
+
+def _clean_pay(out: dict[str, Any], err: Any) -> None:
+    """Pay fields: a range in the chosen unit, converted to monthly figures (piece rates: the estimate)."""
+    unit = out.get("wage_unit") or WageUnit.MONTH
+    if unit not in WageUnit.values:
+        err("wage_unit", _("Unknown pay unit."))
+        unit = WageUnit.MONTH
+    low, high = out.get("wage_min"), out.get("wage_max")
+    low = Decimal(str(low)) if low not in (None, "") else None
+    high = Decimal(str(high)) if high not in (None, "") else None
+    out["wage_min"], out["wage_max"] = low, high
+    if low is not None and low < 0 or high is not None and high < 0:
+        err("wage_min", _("Pay cannot be negative."))
+    if low is not None and high is not None and low > high:
+        err("wage_max", _("The upper end of the pay range is below the lower end."))
+    if unit == WageUnit.PIECE:
+        if out.get("monthly_min") in (None, ""):
+            err(
+                "monthly_min", _("For piece rates, give the monthly pay a worker can expect, for comparison.")
+            )
+        if not out.get("wage_note"):
+            err("wage_note", _("For piece rates, say what is paid per piece (e.g. 每件 0.8 元)."))
+    else:
+        out["monthly_min"] = _monthly(unit, low)
+        out["monthly_max"] = _monthly(unit, high)
 
 
 def _snapshot(posting: Posting, fields: tuple[str, ...]) -> dict[str, Any]:
@@ -221,7 +228,10 @@ def posting_update(
         raise ValidationError(
             {"is_public_welfare": _("Public-welfare posts are created by the county bureau.")}
         )
-    values = _clean({k: v for k, v in data.items() if k in EDITABLE})
+    data = {k: v for k, v in data.items() if k in EDITABLE}
+    if PAY_FIELDS & set(data):  # a partial change of pay is read against the rest of the current pay
+        data = {**{f: getattr(posting, f) for f in PAY_FIELDS}, **data}
+    values = _clean(data)
     before = _snapshot(posting, tuple(values))
     for key, value in values.items():
         setattr(posting, key, value)

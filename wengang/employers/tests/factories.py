@@ -10,7 +10,7 @@ _seq = itertools.count(1)
 
 
 def fictional_uscc(area: str = "410329") -> str:
-    body = f"91{area}MA{next(_seq):07d}"[:17]
+    body = f"91{area[:6]}MA{next(_seq):07d}"[:17]
     return body + uscc.calc_check_digit(body)
 
 

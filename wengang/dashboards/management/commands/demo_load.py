@@ -17,6 +17,10 @@ class Command(BaseCommand):
         self.stdout.write(
             _("Registry: %(n)d fictional people generated.") % {"n": result.get("people_created", 0)}
         )
+        self.stdout.write(
+            _("Labour demand: %(e)d enterprises and %(p)d postings generated.")
+            % {"e": result.get("enterprises_created", 0), "p": result.get("postings_created", 0)}
+        )
         regions = result["regions"]
         accounts = len(result["accounts_created"])
         self.stdout.write(
