@@ -25,7 +25,7 @@ demo: install
 	WENGANG_DEMO=1 $(BIN)/wengang migrate --noinput -v 0
 	WENGANG_DEMO=1 $(BIN)/wengang demo-load
 	@if [ -f var/worker.pid ] && kill -0 $$(cat var/worker.pid) 2>/dev/null; then kill $$(cat var/worker.pid); sleep 2; fi
-	WENGANG_DEMO=1 $(BIN)/celery --workdir=$(CURDIR) -A config worker --pool=solo --loglevel=INFO \
+	WENGANG_DEMO=1 $(BIN)/celery --workdir=$(CURDIR) -A config worker -B --schedule=$(CURDIR)/var/celerybeat-schedule --pool=solo --loglevel=INFO \
 		--logfile=$(CURDIR)/var/worker.log --pidfile=$(CURDIR)/var/worker.pid --detach
 	@echo "后台任务进程已启动（日志 var/worker.log）。网站：http://127.0.0.1:8000"
 	WENGANG_DEMO=1 $(BIN)/wengang runserver 127.0.0.1:8000 --noreload

@@ -129,6 +129,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+# Periodic work (run ``celery beat``, or a worker with ``-B`` as ``make demo`` does).
+CELERY_BEAT_SCHEDULE = {
+    "close-expired-postings": {"task": "jobs.close_expired_postings", "schedule": 3600.0},
+}
 
 LOGGING = {
     "version": 1,
