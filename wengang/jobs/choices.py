@@ -127,4 +127,5 @@ class ContactStatus(models.TextChoices):
 class MatchMethod(models.TextChoices):
     ID = "id", _("ID number")
     NAME_PHONE = "name_phone", _("Name and phone")
+    MANUAL = "manual", _("Linked by staff")
     NONE = "none", _("Not matched")
