@@ -186,7 +186,7 @@ def postings(request: HttpRequest, filters: Query[PostingFilterIn]) -> Any:
     return posting_list(user=user, filters=PostingFilters(**filters.dict()))
 
 
-@router.post("", response={201: PostingOut})
+@router.post("", response={201: PostingOut}, url_name="postings")
 def posting_new(request: HttpRequest, payload: PostingIn) -> Any:
     user = require(request, "postings.edit")
     data = payload.dict()
@@ -256,7 +256,7 @@ def posting(request: HttpRequest, posting_id: int) -> Any:
     return obj
 
 
-@router.patch("/{posting_id}", response=ChangedOut)
+@router.patch("/{posting_id}", response=ChangedOut, url_name="posting")
 def posting_patch(request: HttpRequest, posting_id: int, payload: PostingPatch) -> Any:
     user = require(request, "postings.edit")
     obj = get_object_or_404(posting_queryset(user), pk=posting_id)

@@ -122,25 +122,26 @@ def _reports(rng: random.Random) -> None:
     today = timezone.localdate()
     reports, layoffs = [], []
     for e in Enterprise.objects.exclude(staff_count=None).order_by("id"):
+        staff = e.staff_count or 0
         if rng.random() < 0.4:
-            staying = int(e.staff_count * rng.uniform(0.1, 0.6))
+            staying = int(staff * rng.uniform(0.1, 0.6))
             reports.append(
                 StaffReport(
                     enterprise=e,
                     reported_on=today - dt.timedelta(days=rng.randint(0, 20)),
-                    staff_on_payroll=e.staff_count,
+                    staff_on_payroll=staff,
                     staying_over=staying,
                 )
             )
         if rng.random() < 0.02:
-            people = max(1, int(e.staff_count * rng.uniform(0.02, 0.2)))
-            mass = is_mass_layoff(people, e.staff_count)
+            people = max(1, int(staff * rng.uniform(0.02, 0.2)))
+            mass = is_mass_layoff(people, staff)
             layoffs.append(
                 LayoffReport(
                     enterprise=e,
                     reported_on=today - dt.timedelta(days=rng.randint(0, 30)),
                     people=people,
-                    staff_before=e.staff_count,
+                    staff_before=staff,
                     reason="订单减少",
                     is_mass=mass,
                     alert_state="open" if mass else "",

@@ -99,11 +99,11 @@ class PostingForm(forms.Form):
 
     def __init__(self, *args: Any, enterprises: list[tuple[int, str]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["occupation"].choices = occupation_choices()
+        self.fields["occupation"].choices = occupation_choices()  # type: ignore[attr-defined]
         if enterprises is None:
             del self.fields["enterprise"]
         else:
-            self.fields["enterprise"].choices = [("", "—"), *enterprises]
+            self.fields["enterprise"].choices = [("", "—"), *enterprises]  # type: ignore[attr-defined]
             self.fields["enterprise"].required = True
 
     def service_data(self) -> dict[str, Any]:

@@ -22,12 +22,17 @@ from wengang.employers.models import KeyCategory
 from wengang.employers.selectors import enterprise_queryset, is_employer_only
 from wengang.regions.models import Region
 
-from .choices import OPEN_REFERRAL_STATES, TRANSITIONS, PostingStatus, ReferralState
+from .choices import OPEN_REFERRAL_STATES, TRANSITIONS, PostingStatus
 from .dispatch import DispatchFilters, by_category, dispatch_board, dispatch_totals
 from .models import Posting
 from .posting_forms import PostingFilterForm, PostingForm, TransitionForm
 from .selectors import PostingFilters, posting_get, posting_list
 from .services import posting_create, posting_transition, posting_update
+
+
+def _user(request: HttpRequest) -> Any:
+    """The signed-in staff user (views are guarded by ``require_perm``)."""
+    return request.user
 
 
 def _filters(request: HttpRequest) -> tuple[PostingFilterForm, PostingFilters]:
@@ -66,7 +71,7 @@ def posting_list_view(request: HttpRequest) -> HttpResponse:
     )
     review_count = (
         posting_list(user=request.user, filters=PostingFilters(status=PostingStatus.SUBMITTED)).count()
-        if request.user.can("postings.review")
+        if _user(request).can("postings.review")
         else 0
     )
     return render(
@@ -142,8 +147,8 @@ def _posting(request: HttpRequest, pk: int) -> Posting:
         raise Http404 from exc
 
 
-def _allowed_transitions(user: Any, posting: Posting) -> list[tuple[str, str]]:
-    out = []
+def _allowed_transitions(user: Any, posting: Posting) -> list[tuple[str, Any]]:
+    out: list[tuple[str, Any]] = []
     for to in TRANSITIONS[posting.status]:
         review = posting.status == PostingStatus.SUBMITTED or to == PostingStatus.PUBLISHED
         if review and (is_employer_only(user) or not user.can("postings.review")):
@@ -164,21 +169,19 @@ def posting_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         object_id=posting.pk,
         request=request,
     )
-    counts = dict(posting.referrals.values("state").annotate(n=Count("id")).values_list("state", "n"))
-    pipeline = [(state.label, counts.get(state.value, 0)) for state in ReferralState]
+    from .referrals import posting_pipeline_context
+
     return render(
         request,
         "jobs/posting_detail.html",
         {
+            **posting_pipeline_context(user=_user(request), posting=posting),
             "posting": posting,
             "area_name": _area_names({posting.area_code}).get(posting.area_code, ""),
             "transitions": _allowed_transitions(request.user, posting)
-            if request.user.can("postings.edit")
+            if _user(request).can("postings.edit")
             else [],
-            "counts": counts,
-            "pipeline": pipeline,
-            "can_edit": request.user.can("postings.edit") and posting.status != PostingStatus.CLOSED,
-            "can_refer": request.user.can("referrals.create"),
+            "can_edit": _user(request).can("postings.edit") and posting.status != PostingStatus.CLOSED,
         },
     )
 
@@ -199,7 +202,7 @@ def _suggest(form: PostingForm) -> list[dict[str, Any]]:
 @require_perm("postings.edit")
 @require_http_methods(["GET", "POST"])
 def posting_create_view(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user = _user(request)
     enterprises = _enterprise_choices(user)
     initial: dict[str, Any] = {}
     if is_employer_only(user):
@@ -222,6 +225,7 @@ def posting_create_view(request: HttpRequest) -> HttpResponse:
                 form.add_error("describe", _("No occupation was recognised; choose one from the list."))
         else:
             try:
+                target: Any
                 if is_employer_only(user):
                     target = user.enterprise
                 else:
@@ -352,7 +356,7 @@ def dispatch_board_view(request: HttpRequest) -> HttpResponse:
             "category_choices": KeyCategory.choices,
             "sections": _sections(),
             "params": request.GET.urlencode(),
-            "can_view_postings": request.user.can("postings.view"),
+            "can_view_postings": _user(request).can("postings.view"),
         },
     )
 

@@ -84,7 +84,7 @@ def _can_act(actor: Any, enterprise: Enterprise) -> None:
 def _monthly(unit: str, amount: Decimal | None) -> int | None:
     if amount is None:
         return None
-    return int(round(float(amount) * MONTHLY_FACTOR[unit]))
+    return int(round(float(amount) * MONTHLY_FACTOR[WageUnit(unit)]))
 
 
 def _clean(data: dict[str, Any]) -> dict[str, Any]:

@@ -288,3 +288,39 @@ def household_update(
             changes={"poverty_category": [before, poverty_category]},
         )
     return True
+
+
+def employment_record(
+    *,
+    person: Person,
+    change: EmploymentChange,
+    source: str,
+    actor: Any,
+    enterprise: Any = None,
+    request: HttpRequest | None = None,
+) -> EmploymentEvent | None:
+    """Append an employment event another app established (a referral ending in a hire), linked to its
+    enterprise. The caller has checked the actor may act on the person (an employer holds no registry
+    permission but records its own hires); returns None when the event repeats the latest one."""
+    with transaction.atomic():
+        event = _add_event(person, change, source=source, actor=actor)
+        if event is None:
+            return None
+        if enterprise is not None:
+            event.enterprise = enterprise
+            event.save(update_fields=["enterprise"])
+        audit_record(
+            action=Action.UPDATE,
+            actor=actor,
+            object_type="registry.person",
+            object_id=person.pk,
+            request=request,
+            changes={
+                "status": change.status,
+                "occurred_on": str(change.occurred_on),
+                "employer_name": change.employer_name,
+                "enterprise": getattr(enterprise, "pk", None),
+                "source": source,
+            },
+        )
+    return event

@@ -49,9 +49,9 @@ def test_employer_token_posts_for_own_enterprise_only(client, people, enterprise
     response = _post(client, "/api/v1/postings", _payload(), employer)
     assert response.status_code == 201, response.content
     data = response.json()
-    assert (
-        data["enterprise_id"] == enterprise.pk and data["monthly_min"] == 4785 and data["status"] == "draft"
-    )
+    assert data["enterprise_id"] == enterprise.pk
+    assert data["monthly_min"] == 4785
+    assert data["status"] == "draft"
     other = people["other_employer"].enterprise
     response = _post(client, "/api/v1/postings", _payload(enterprise_id=other.pk), employer)
     assert response.status_code == 400
@@ -94,7 +94,8 @@ def test_employer_cannot_read_or_change_others(client, people, enterprise):
         == 404
     )
     other.refresh_from_db()
-    assert other.headcount == 5 and other.status == "published"
+    assert other.headcount == 5
+    assert other.status == "published"
     assert client.get(f"/api/v1/postings/{mine.pk}", **auth).status_code == 200
 
 
@@ -108,7 +109,8 @@ def test_workflow_over_the_api(client, people, enterprise):
         _post(client, f"/api/v1/postings/{pk}/transition", {"to": "published"}, employer).status_code == 403
     )
     response = _post(client, f"/api/v1/postings/{pk}/transition", {"to": "published"}, specialist)
-    assert response.status_code == 200 and response.json()["status"] == "published"
+    assert response.status_code == 200
+    assert response.json()["status"] == "published"
     assert AuditEvent.objects.filter(
         object_id=str(pk), action="review", actor_username=specialist.username
     ).exists()
@@ -124,7 +126,8 @@ def test_patch_pay_keeps_the_unit(client, people, enterprise):
         content_type="application/json",
         **_auth(people["employer"]),
     )
-    assert response.status_code == 200 and set(response.json()["changed"]) == {"wage_max", "monthly_max"}
+    assert response.status_code == 200
+    assert set(response.json()["changed"]) == {"wage_max", "monthly_max"}
     posting = Posting.objects.get(pk=pk)
     assert (posting.wage_unit, posting.monthly_min, posting.monthly_max) == ("day", 4785, 6525)
 
