@@ -213,6 +213,7 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(names))
         return 0
     if args.only:
+        args.only = args.only.replace("-", "_")  # the issues spell names with dashes (posting-search)
         if args.only not in names:
             parser.error(f"no benchmark {args.only!r}; have: {', '.join(names) or 'none'}")
         run_one(args.only, args.scale, args.tag, keep_db=args.keep_db, force=args.force)

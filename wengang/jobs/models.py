@@ -3,7 +3,8 @@ workers an enterprise expects back after the festival."""
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from wengang.core.models import TimeStampedModel, UnicodeJSONEncoder
@@ -115,6 +116,14 @@ class Posting(TimeStampedModel):
             models.Index(fields=["status", "area_code"], name="jobs_posting_status_area"),
             models.Index(fields=["status", "occupation"], name="jobs_posting_status_occ"),
             models.Index(fields=["updated_at", "id"], name="jobs_posting_updated"),
+            # The public board: counting live postings, and "best paid first" read in index order.
+            models.Index(fields=["status", "end_date"], name="jobs_posting_status_end"),
+            models.Index(
+                F("status"),
+                Coalesce("monthly_max", "monthly_min", Value(0)).desc(),
+                F("id").desc(),
+                name="jobs_posting_status_pay",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(headcount__gte=1), name="jobs_posting_headcount_positive"),

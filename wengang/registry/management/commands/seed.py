@@ -5,6 +5,7 @@ from __future__ import annotations
 from argparse import ArgumentParser
 from typing import Any
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -34,6 +35,12 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=2026, help=_("random seed (default 2026)"))
         parser.add_argument(
             "--scope", default="", help=_("only villages whose code starts with CODE (default: all loaded)")
+        )
+        parser.add_argument(
+            "--postings",
+            type=int,
+            default=0,
+            help=_("also top the labour demand up to this many postings (the jobs app's seed-postings)"),
         )
         parser.add_argument(
             "--batch-size",
@@ -74,8 +81,11 @@ class Command(BaseCommand):
                 _("%(existing)d people are already registered (%(n)d asked for); nothing was generated.")
                 % {"existing": result.existing, "n": persons}
             )
-            return
-        self.stdout.write(
-            _("%(n)d people in %(h)d households generated in %(s).1f seconds.")
-            % {"n": result.people, "h": result.households, "s": result.seconds}
-        )
+        else:
+            self.stdout.write(
+                _("%(n)d people in %(h)d households generated in %(s).1f seconds.")
+                % {"n": result.people, "h": result.households, "s": result.seconds}
+            )
+        if options["postings"] > 0:
+            # The command line is the one place that spans apps: the registry's domain code never imports jobs.
+            call_command("seed_postings", count=options["postings"], seed=options["seed"], stdout=self.stdout)
