@@ -13,6 +13,9 @@ from wengang.regions.services import luoyang_load
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         luoyang_load()
+        from wengang.jobs.occupations import occupations_sync
+
+        occupations_sync()
 
 
 @pytest.fixture
@@ -22,6 +25,9 @@ def regions_loaded(django_db_setup):
 
     if not Region.objects.exists():
         luoyang_load()
+        from wengang.jobs.occupations import occupations_sync
+
+        occupations_sync()
 
 
 @pytest.fixture

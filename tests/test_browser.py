@@ -79,7 +79,9 @@ def test_county_admin_sees_home_and_map_without_console_errors(browser_page, liv
     nav = page.locator("nav.sidenav").inner_text()
     for label in (
         "台账",
-        "企业与岗位",
+        "企业",
+        "用工需求",
+        "用工调度",
         "人岗对接",
         "就业援助",
         "信息推送",

@@ -10,6 +10,11 @@ from tests.test_browser import _login, browser_page  # noqa: F401  (the fixture 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def _home_settled(page):
+    """Logins land on the home page; let its map finish loading before going elsewhere."""
+    page.wait_for_selector("#county-map[data-ready='1'] canvas", timeout=15000)
+
+
 @pytest.fixture
 def demand(regions_loaded):
     from wengang.accounts.tests.factories import make_user
@@ -31,12 +36,13 @@ def test_enterprise_posts_staff_publish_public_sees(browser_page, live_server, d
 
     page, base = browser_page, live_server.url
     _login(page, base, "b_emp")
+    _home_settled(page)
     page.goto(f"{base}/jobs/postings/new/")
     page.fill("#id_describe", "急招电焊工两名，要求持证")
     suggestion = page.get_by_test_id("occupation-suggestions").locator("input[type=radio]").first
     suggestion.wait_for(timeout=10000)
     suggestion.check()
-    page.fill("#id_title", "电焊工（持证）")
+    page.fill("#id_title", "持证电焊工")
     page.fill("#id_headcount", "2")
     page.fill("#id_wage_min", "6000")
     page.fill("#id_wage_max", "8000")
@@ -44,15 +50,16 @@ def test_enterprise_posts_staff_publish_public_sees(browser_page, live_server, d
     page.locator("form button[type=submit]").click()
     page.get_by_test_id("to-submitted").click()
     assert page.get_by_test_id("posting-status").inner_text() in ("待审核", "Submitted for review")
-    posting = Posting.objects.get(title="电焊工（持证）")
+    posting = Posting.objects.get(title="持证电焊工")
     assert posting.occupation is not None
     assert "焊" in posting.occupation.name
     assert page.get_by_test_id("to-published").count() == 0
 
     page.context.clear_cookies()
     _login(page, base, "b_spec")
+    _home_settled(page)
     page.goto(f"{base}/jobs/postings/?status=submitted")
-    page.get_by_role("link", name="电焊工（持证）").click()
+    page.get_by_role("link", name="持证电焊工").click()
     page.get_by_test_id("to-published").click()
     posting.refresh_from_db()
     assert posting.status == "published"
@@ -60,7 +67,7 @@ def test_enterprise_posts_staff_publish_public_sees(browser_page, live_server, d
 
     page.context.clear_cookies()
     page.goto(f"{base}/board/")
-    page.get_by_role("link", name="电焊工（持证）").first.click()
+    page.get_by_role("link", name="持证电焊工").first.click()
     body = page.locator("body").inner_text()
     assert "浏览器测试电子厂" in body
     assert "8000" in body.replace(",", "")
@@ -76,7 +83,7 @@ def test_dispatch_board_chart(browser_page, live_server, demand):  # noqa: F811
     make_posting(enterprise, headcount=12)
     page, base = browser_page, live_server.url
     _login(page, base, "b_county2", demand["county"])
-    page.wait_for_url(f"{base}/")
+    _home_settled(page)
     page.goto(f"{base}/jobs/dispatch/")
     page.wait_for_selector("#category-chart canvas", timeout=15000)
     assert page.get_by_test_id("shortfall").first.inner_text() == "12"

@@ -9,11 +9,11 @@ from ninja.errors import HttpError
 from wengang.accounts.api import router as accounts_router
 from wengang.audit.api import router as audit_router
 from wengang.background.api import router as background_router
-from wengang.regions.api import router as regions_router
 from wengang.employers.api import router as employers_router
 from wengang.jobs.api import router as jobs_router
 from wengang.jobs.referral_api import router as referrals_router
 from wengang.portal.api import router as public_router
+from wengang.regions.api import router as regions_router
 from wengang.registry.api import router as registry_router
 
 from .auth import AUTH, staff_docs

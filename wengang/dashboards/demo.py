@@ -112,7 +112,11 @@ def demo_load(*, people: int = 20_000, seed: int = 2026) -> dict[str, Any]:
     population = seed_population(persons=people, seed=seed)
     from wengang.jobs.demo import demand_demo_load
 
-    demand = demand_demo_load(seed=seed)
+    # The first demo enterprise is a key enterprise (重点产业链), so the dispatch board has it at the top.
+    Enterprise.objects.filter(pk=enterprises[0].pk, key_category="").update(
+        key_category="key_industrial_chain", key_designated_at=timezone.now()
+    )
+    demand = demand_demo_load(seed=seed, showcase=enterprises)
     return {
         **demand,
         "regions": regions,

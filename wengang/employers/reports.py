@@ -286,7 +286,7 @@ def layoff_report(
 def layoff_acknowledge(
     *, actor: Any, layoff: LayoffReport, note: str, request: HttpRequest | None = None
 ) -> LayoffReport:
-    """Close a mass-layoff alert with a note on what the bureau did; the note is kept on the alert and in the audit log."""
+    """Close a mass-layoff alert with a note on what was done (kept on the alert and in the audit log)."""
     if not actor.can("alerts.acknowledge"):
         raise PermissionDenied(_("Your roles do not allow acknowledging alerts."))
     if not layoff_alerts(user=actor).filter(pk=layoff.pk).exists():

@@ -151,10 +151,14 @@ def _reports(rng: random.Random) -> None:
     LayoffReport.objects.bulk_create(layoffs, batch_size=1000)
 
 
-def _postings(rng: random.Random, target: int) -> int:
-    have = Posting.objects.count()
+def _postings(rng: random.Random, target: int, *, enterprises: list[Enterprise] | None = None) -> int:
+    """Top postings up to ``target`` (of ``enterprises`` when given, else of all enterprises)."""
+    if enterprises is None:
+        have = Posting.objects.count()
+        enterprises = list(Enterprise.objects.order_by("id"))
+    else:
+        have = Posting.objects.filter(enterprise__in=enterprises).count()
     occupations = list(Occupation.objects.all())
-    enterprises = list(Enterprise.objects.order_by("id"))
     if have >= target or not occupations or not enterprises:
         return 0
     today = timezone.localdate()
@@ -262,14 +266,27 @@ def _referrals(rng: random.Random, target: int = 300) -> None:
 
 
 @transaction.atomic
-def demand_demo_load(*, enterprises: int = 500, postings: int = 3000, seed: int = 2026) -> dict[str, Any]:
-    """Top the demo up to ``enterprises`` enterprises and ``postings`` postings (occupations synced first)."""
+def demand_demo_load(
+    *,
+    enterprises: int = 500,
+    postings: int = 3000,
+    seed: int = 2026,
+    showcase: list[Enterprise] | None = None,
+) -> dict[str, Any]:
+    """Top the demo up to ``enterprises`` enterprises and ``postings`` postings (occupations synced first).
+
+    ``showcase`` enterprises (those the demo employer logins belong to) get a handful of postings each, so
+    every role sees the whole workflow on its first login.
+    """
     from .occupations import occupations_sync
 
     occupations_sync()
     rng = random.Random(seed)  # noqa: S311  (fictional demo data, not secrets)
     made = _enterprises(rng, enterprises)
     _reports(rng)
-    created = _postings(rng, postings)
+    created = 0
+    for enterprise in showcase or []:
+        created += _postings(rng, 6, enterprises=[enterprise])
+    created += _postings(rng, postings)
     _referrals(rng)
     return {"enterprises_created": made, "postings_created": created}

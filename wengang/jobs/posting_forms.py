@@ -97,9 +97,20 @@ class PostingForm(forms.Form):
     partner_region = forms.CharField(label=_("Partner region"), required=False, max_length=50)
     is_public_welfare = forms.BooleanField(label=_("Public-welfare post"), required=False)
 
-    def __init__(self, *args: Any, enterprises: list[tuple[int, str]] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, user: Any = None, enterprises: list[tuple[int, str]] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["occupation"].choices = occupation_choices()  # type: ignore[attr-defined]
+        if user is not None:
+            # A select of the counties and townships the user serves (plus the current place, wherever it is):
+            # an HR clerk picks a township by name, never types a code.
+            from wengang.employers.forms import area_choices
+
+            current = str(self.initial.get("area_code") or self.data.get("area_code") or "")
+            self.fields["area_code"] = forms.ChoiceField(
+                label=_("Work place"), choices=[("", "—"), *area_choices(user, include=current)]
+            )
         if enterprises is None:
             del self.fields["enterprise"]
         else:

@@ -192,6 +192,16 @@ def _enterprise_choices(user: Any) -> list[tuple[int, str]] | None:
     return list(enterprise_queryset(user).order_by("name").values_list("pk", "name")[:2000])
 
 
+def _posted(request: HttpRequest) -> Any:
+    """The POST data, with a confirmed suggestion (radio ``occupation_choice``) filling an empty occupation."""
+    if request.method != "POST":
+        return None
+    data = request.POST.copy()
+    if not data.get("occupation") and data.get("occupation_choice"):
+        data["occupation"] = data["occupation_choice"]
+    return data
+
+
 def _suggest(form: PostingForm) -> list[dict[str, Any]]:
     from .occupations import occupation_suggest
 
@@ -212,7 +222,7 @@ def posting_create_view(request: HttpRequest) -> HttpResponse:
         initial["area_code"] = enterprise.area_code
     elif request.GET.get("enterprise", "").isdigit():
         initial["enterprise"] = int(request.GET["enterprise"])
-    form = PostingForm(request.POST or None, initial=initial, enterprises=enterprises)
+    form = PostingForm(_posted(request), initial=initial, enterprises=enterprises, user=user)
     suggestions: list[dict[str, Any]] = []
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -261,7 +271,7 @@ def _initial(posting: Posting) -> dict[str, Any]:
 @require_http_methods(["GET", "POST"])
 def posting_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     posting = _posting(request, pk)
-    form = PostingForm(request.POST or None, initial=_initial(posting))
+    form = PostingForm(_posted(request), initial=_initial(posting), user=_user(request))
     suggestions: list[dict[str, Any]] = []
     if request.method == "POST" and form.is_valid():
         if not form.cleaned_data.get("occupation") and form.cleaned_data.get("describe"):

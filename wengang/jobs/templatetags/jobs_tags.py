@@ -18,3 +18,9 @@ def person_referrals(context: Any, person: Any) -> dict[str, Any]:
     if not user.can("referrals.view"):
         return {"hidden": True}
     return person_referrals_context(user=user, person=person)
+
+
+@register.filter
+def field(form: Any, name: str) -> Any:
+    """``form|field:"title"``: the bound field, or ``None`` when the form has no such field."""
+    return form[name] if name in form.fields else None

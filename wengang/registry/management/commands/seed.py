@@ -87,5 +87,5 @@ class Command(BaseCommand):
                 % {"n": result.people, "h": result.households, "s": result.seconds}
             )
         if options["postings"] > 0:
-            # The command line is the one place that spans apps: the registry's domain code never imports jobs.
+            # The command line is the one place that spans apps; registry domain code never imports jobs.
             call_command("seed_postings", count=options["postings"], seed=options["seed"], stdout=self.stdout)
