@@ -112,6 +112,16 @@ def demo_load(*, people: int = 20_000, seed: int = 2026) -> dict[str, Any]:
     population = seed_population(persons=people, seed=seed)
     from wengang.jobs.demo import demand_demo_load
 
+    profiles = (("39", "C", "medium", 420, "张经理"), ("34", "C", "small", 86, "李经理"))
+    for enterprise, (division, section, size, staff, contact) in zip(enterprises, profiles, strict=True):
+        Enterprise.objects.filter(pk=enterprise.pk, industry_division="").update(
+            industry_division=division,
+            industry_section=section,
+            size=size,
+            staff_count=staff,
+            contact_name=contact,
+            address="工业园区创业路 8 号",
+        )
     # The first demo enterprise is a key enterprise (重点产业链), so the dispatch board has it at the top.
     Enterprise.objects.filter(pk=enterprises[0].pk, key_category="").update(
         key_category="key_industrial_chain", key_designated_at=timezone.now()
