@@ -193,7 +193,7 @@ def _enterprise_choices(user: Any) -> list[tuple[int, str]] | None:
 
 
 def _posted(request: HttpRequest) -> Any:
-    """The POST data, with a confirmed suggestion (radio ``occupation_choice``) filling an empty occupation."""
+    """The POST data; a confirmed suggestion (radio ``occupation_choice``) fills an empty occupation."""
     if request.method != "POST":
         return None
     data = request.POST.copy()
