@@ -197,8 +197,9 @@ def _posted(request: HttpRequest) -> Any:
     if request.method != "POST":
         return None
     data = request.POST.copy()
-    if not data.get("occupation") and data.get("occupation_choice"):
-        data["occupation"] = data["occupation_choice"]
+    choice = str(request.POST.get("occupation_choice", ""))
+    if not data.get("occupation") and choice:
+        data["occupation"] = choice
     return data
 
 

@@ -69,6 +69,11 @@ def _region_existed(number: str, year: int) -> bool:
     return known
 
 
+def region_existed(number: str, year: int) -> bool:
+    """Whether the region code of a checked ID number existed in ``year`` (cached per code and year)."""
+    return _region_existed(number, year)
+
+
 def parse_resident_id(raw: object) -> ResidentId:
     """Validate and normalise an ID number (full-width digits, spaces, lower-case x are fine).
 
@@ -143,3 +148,41 @@ def protect_phone(phone: str) -> Protected:
 
 def age_on(birth: dt.date, day: dt.date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+# --- many ID numbers at once ----------------------------------------------------------------------------
+
+_ID_WEIGHTS = [pow(2, 17 - i, 11) for i in range(17)]
+
+
+def checksums_ok(numbers: list[str]) -> list[bool]:
+    """For each value, whether it is 17 ASCII digits then a digit or ``X`` with the right check digit.
+
+    The same answer as ``len(n) == 18 and ric.calc_check_digit(n) == n[-1]`` on plain 18-character numbers,
+    computed with NumPy for the whole list (a few million numbers a second). Anything else (lower-case
+    ``x``, spaces, full-width digits, other lengths) is ``False`` here; callers re-check those one by one.
+    """
+    import numpy as np
+
+    if not numbers:
+        return []
+    shaped = [type(n) is str and len(n) == 18 and n.isascii() for n in numbers]
+    picked = [n for n, ok in zip(numbers, shaped, strict=True) if ok]
+    if not picked:
+        return shaped
+    grid = np.frombuffer("".join(picked).encode("ascii"), dtype=np.uint8).reshape(-1, 18)
+    digits = grid[:, :17].astype(np.int64) - 48
+    body_ok = ((digits >= 0) & (digits <= 9)).all(axis=1)
+    last = grid[:, 17]
+    last_value = np.where(last == ord("X"), 10, last.astype(np.int64) - 48)
+    last_ok = (last == ord("X")) | ((last >= ord("0")) & (last <= ord("9")))
+    expected = (1 - digits @ np.array(_ID_WEIGHTS, dtype=np.int64)) % 11
+    good = (body_ok & last_ok & (expected == last_value)).tolist()
+    out, k = [], 0
+    for ok in shaped:
+        if ok:
+            out.append(bool(good[k]))
+            k += 1
+        else:
+            out.append(False)
+    return out

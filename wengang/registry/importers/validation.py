@@ -9,17 +9,25 @@ any other cell.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.utils.translation import gettext as _
 
 from wengang.accounts.scoping import user_area_prefixes
 from wengang.core.masking import mask_id_number, mask_phone, redact_text
 from wengang.core.text import normalize_code, normalize_text
-from wengang.registry.identity import IdentityError, normalize_phone, parse_resident_id
+from wengang.registry.identity import (
+    IdentityError,
+    checksums_ok,
+    normalize_phone,
+    parse_resident_id,
+    region_existed,
+)
 
 from . import columns as c
 from .reading import Table, TableRow, cell_text
@@ -32,7 +40,7 @@ _LONG_DIGITS_RE = re.compile(r"\d{15,}")
 _CJK_RE = re.compile(r"[\u4e00-\u9fff]")
 
 
-@dataclass
+@dataclass(slots=True)
 class LedgerRow:
     """One valid row, normalised, ready for the load step. ``id_number`` and ``phone`` are plaintext."""
 
@@ -309,15 +317,242 @@ def _validate_row(
     )
 
 
-def validate_rows(table: Table, *, user: Any, villages: VillageIndex | None = None) -> ValidationResult:
-    """Check every row of ``table`` for ``user``; see :class:`ValidationResult`.
+_BAD = object()  # a memoised cell that needs the row-by-row check (an error, a warning, anything unusual)
+_MEMO_LIMIT = 200_000  # distinct values remembered per column
+CHUNK = 4096  # rows whose ID numbers are checked together
 
-    A row is rejected for any error in it, for a village outside the user's scope, and when its ID number
-    appears in another row of the file (every such row is rejected, naming the others). ``villages`` may be
-    passed to reuse an index; by default it is read in one query.
+
+class _FastPath:
+    """The common row, checked column by column with memoised cells and vectorised ID checksums.
+
+    ``row(...)`` returns the :class:`LedgerRow` that :func:`_validate_row` would return for a row with no
+    error and no warning, or ``None`` when anything in the row needs the row-by-row check (which then gives
+    the exact messages). Cells repeat (villages, the enumerated words, places, incomes), so each distinct
+    value of a column is judged once.
     """
-    result = ValidationResult()
-    cmap = c.map_columns(table.headers)
+
+    def __init__(self, cmap: c.ColumnMap, villages: VillageIndex, default_village: str) -> None:
+        self.cmap = cmap
+        self.villages = villages
+        self.default_village = default_village
+        idx = cmap.index
+        self.i_name, self.i_id, self.i_phone = idx(c.NAME), idx(c.ID_NUMBER), idx(c.PHONE)
+        self.i_gender, self.i_code, self.i_village = idx(c.GENDER), idx(c.VILLAGE_CODE), idx(c.VILLAGE)
+        self.enums = [idx(c.POVERTY_CATEGORY), idx(c.STATUS), idx(c.INTENT)]
+        self.bounded = [idx(c.WORK_PLACE), idx(c.EMPLOYER_NAME), idx(c.INTENT_DESTINATION), idx(c.NOTES)]
+        self.i_skills, self.i_income, self.i_return = idx(c.SKILLS), idx(c.MONTHLY_INCOME), idx(c.RETURN_DATE)
+        self.memo: dict[str, dict[Any, Any]] = defaultdict(dict)
+        self.enum_judges = [self._enum(k) for k in (c.POVERTY_CATEGORY, c.STATUS, c.INTENT)]
+        self.bounded_judges = [
+            self._bounded(k) for k in (c.WORK_PLACE, c.EMPLOYER_NAME, c.INTENT_DESTINATION, c.NOTES)
+        ]
+        self.income_judge, self.date_judge = self._parsed(parse_income), self._parsed(parse_date)
+        self.phone_judge = self._parsed(_phone_of)
+        self.births: dict[str, dt.date | None] = {}
+
+    def _cached(self, column: str, raw: Any, judge: Any) -> Any:
+        memo = self.memo[column]
+        try:
+            return memo[raw]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable cell: judge it every time
+            return judge(raw)
+        value = judge(raw)
+        if len(memo) < _MEMO_LIMIT:
+            memo[raw] = value
+        return value
+
+    # Each judge mirrors the matching lines of _validate_row and returns _BAD where that would not pass.
+
+    @staticmethod
+    def _name(raw: Any) -> Any:
+        # A name of plain CJK characters is its own normalised text.
+        text = raw if type(raw) is str and _PLAIN_CJK_RE.match(raw) else cell_text(raw)
+        if len(text) > MAX_LENGTHS[c.NAME]:
+            return _BAD
+        name = _clean_name(text)
+        if not name or name.replace(".", "").isdigit():
+            return _BAD
+        return name
+
+    @staticmethod
+    def _bounded(key: str) -> Any:
+        limit = MAX_LENGTHS.get(key)
+
+        def judge(raw: Any) -> Any:
+            text = cell_text(raw)
+            return _BAD if limit and len(text) > limit else text
+
+        return judge
+
+    @staticmethod
+    def _enum(key: str) -> Any:
+        def judge(raw: Any) -> Any:
+            text = cell_text(raw)
+            if not text:
+                return ""
+            found = c.lookup_enum(key, text)
+            return _BAD if found is None else found
+
+        return judge
+
+    def _village(self, raws: tuple[Any, Any]) -> Any:
+        code_text = cell_text(raws[0])
+        text = code_text or cell_text(raws[1])
+        if text:
+            try:
+                return self.villages.resolve(text)
+            except VillageError:
+                return _BAD
+        return self.default_village or _BAD
+
+    @staticmethod
+    def _parsed(parse: Any) -> Any:
+        def judge(raw: Any) -> Any:
+            try:
+                return parse(raw)
+            except ValueError:
+                return _BAD
+
+        return judge
+
+    @staticmethod
+    def _gender(raw: Any) -> Any:
+        text = normalize_code(raw)
+        if not text:
+            return ""
+        return c.GENDER_WORDS.get(text, _BAD)
+
+    def _birth(self, number: str) -> dt.date | None:
+        key = number[6:14]
+        try:
+            return self.births[key]
+        except KeyError:
+            try:
+                birth: dt.date | None = dt.date(int(key[:4]), int(key[4:6]), int(key[6:]))
+            except ValueError:
+                birth = None
+            self.births[key] = birth
+            return birth
+
+    def ids_ok(self, rows: list[TableRow]) -> list[bool]:
+        i = self.i_id
+        raws = [r.cells[i] if i is not None and i < len(r.cells) else None for r in rows]
+        return checksums_ok(raws)  # type: ignore[arg-type]  # anything not a plain str is False
+
+    def row(self, row: TableRow, id_ok: bool) -> LedgerRow | None:
+        if not id_ok:
+            return None
+        cells = row.cells
+        get = row.get
+        number = cast(str, cells[self.i_id])  # type: ignore[index]  # id_ok: a checksum-valid 18-char str
+        if number == c.EXAMPLE_ID_NUMBER:
+            return None
+        birth = self._birth(number)
+        if birth is None or not region_existed(number, birth.year):
+            return None
+        gender = "M" if int(number[16]) % 2 == 1 else "F"
+        if self.i_gender is not None:
+            written = self._cached("gender", get(self.i_gender), self._gender)
+            if written is _BAD or (written and written != gender):
+                return None
+        name = self._cached("name", get(self.i_name), self._name)
+        if name is _BAD:
+            return None
+        raw_phone = get(self.i_phone)
+        if raw_phone is None or raw_phone == "":
+            phone = ""
+        elif type(raw_phone) is str and len(raw_phone) == 11 and _PLAIN_PHONE_RE.match(raw_phone):
+            phone = raw_phone
+        else:
+            phone = self._cached("phone", raw_phone, self.phone_judge)
+            if phone is _BAD:
+                return None
+        village = self._cached("village", (get(self.i_code), get(self.i_village)), self._village)
+        if village is _BAD:
+            return None
+        poverty, status, intent = (
+            self._cached(key, get(i), judge)
+            for key, i, judge in zip(
+                (c.POVERTY_CATEGORY, c.STATUS, c.INTENT), self.enums, self.enum_judges, strict=True
+            )
+        )
+        if poverty is _BAD or status is _BAD or intent is _BAD:
+            return None
+        work_place, employer, destination, notes = (
+            self._cached(key, get(i), judge)
+            for key, i, judge in zip(
+                (c.WORK_PLACE, c.EMPLOYER_NAME, c.INTENT_DESTINATION, c.NOTES),
+                self.bounded,
+                self.bounded_judges,
+                strict=True,
+            )
+        )
+        if work_place is _BAD or employer is _BAD or destination is _BAD or notes is _BAD:
+            return None
+        income = self._cached("income", get(self.i_income), self.income_judge)
+        return_date = self._cached("return", get(self.i_return), self.date_judge)
+        if income is _BAD or return_date is _BAD:
+            return None
+        skills = self._cached("skills", get(self.i_skills), split_list)
+        return LedgerRow(
+            row_number=row.number,
+            id_number=number,
+            name=name,
+            gender=gender,
+            birth_date=birth,
+            phone=phone,
+            village_code=village,
+            poverty_category=poverty,
+            status=status,
+            work_place=work_place,
+            employer_name=employer,
+            monthly_income=income,
+            return_date=return_date,
+            intent=intent,
+            intent_destination=destination,
+            skills=list(skills),
+            notes=notes,
+            warnings=[],
+        )
+
+
+_PLAIN_CJK_RE = re.compile(r"[\u4e00-\u9fff]+\Z")
+_PLAIN_PHONE_RE = re.compile(r"1[3-9]\d{9}\Z", re.ASCII)
+
+
+def _phone_of(raw: Any) -> str:
+    text = cell_text(raw)
+    if not text:
+        return ""
+    try:
+        return normalize_phone(text)
+    except IdentityError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _mapped_blank(row: TableRow, indexes: list[int]) -> bool:
+    """``_is_empty``: every mapped cell blank (the name cell, checked first, is filled in most rows)."""
+    cells = row.cells
+    width = len(cells)
+    for i in indexes:
+        value = cells[i] if i < width else None
+        if value is None or value == "":
+            continue
+        if type(value) is not str or (value.isascii() and value.strip()) or cell_text(value):
+            return False
+    return True
+
+
+def _chunks(rows: Iterable[TableRow], size: int) -> Iterator[list[TableRow]]:
+    it = iter(rows)
+    while chunk := list(itertools.islice(it, size)):
+        yield chunk
+
+
+def _file_checks(headers: list[str], user: Any, result: ValidationResult) -> tuple[c.ColumnMap, str]:
+    cmap = c.map_columns(headers)
     result.columns = cmap
     result.file_errors.extend(cmap.errors)
     result.file_warnings.extend(cmap.warnings)
@@ -333,26 +568,81 @@ def validate_rows(table: Table, *, user: Any, villages: VillageIndex | None = No
             )
             % {"column": c.canonical_header(c.VILLAGE)}
         )
-    rows = [r for r in table.rows if not _is_empty(r, cmap)] if not cmap.missing else []
-    result.total_rows = len(rows)
-    if not cmap.missing and not rows:
-        result.file_errors.append(_("The file has no data rows under the header row."))
+    return cmap, default_village
+
+
+def validate_stream(
+    headers: list[str],
+    rows: Iterable[TableRow],
+    *,
+    user: Any,
+    villages: VillageIndex | None = None,
+    keep_rejected: list[TableRow] | None = None,
+) -> ValidationResult:
+    """:func:`validate_rows` over rows read one at a time (``iter_table(...).rows``); the same result.
+
+    Rows are checked in chunks: the ID checksums of a chunk at once (NumPy), repeated cells once per
+    distinct value, and only rows with something to report go through the row-by-row check that words the
+    messages. Rejected rows are appended to ``keep_rejected`` (for the error workbook) when it is given;
+    a row rejected only for repeating an ID number of a later row is not (its number is in the errors).
+    """
+    result = ValidationResult()
+    cmap, default_village = _file_checks(headers, user, result)
+    mapped = sorted(cmap.fields.values(), key=lambda i: i != cmap.index(c.NAME))
+    if cmap.missing:
+        rows = ()
     if result.file_errors:
+        result.total_rows = sum(1 for r in rows if not _mapped_blank(r, mapped))
+        if not cmap.missing and not result.total_rows:
+            result.file_errors.append(_("The file has no data rows under the header row."))
         return result
 
     index = villages if villages is not None else VillageIndex.for_user(user)
-    checked: list[tuple[TableRow, LedgerRow | None, _RowCheck]] = []
-    seen: dict[str, list[int]] = defaultdict(list)
-    for row in rows:
-        ledger, check = _validate_row(row, cmap, index, default_village)
-        checked.append((row, ledger, check))
-        if check.id_number:
-            seen[check.id_number].append(row.number)
+    fast = _FastPath(cmap, index, default_village)
+    # Per row, in order: the LedgerRow (fast path) or (TableRow, LedgerRow | None, _RowCheck).
+    checked: list[LedgerRow | tuple[TableRow, LedgerRow | None, _RowCheck]] = []
+    first_row: dict[str, int] = {}
+    repeated: dict[str, list[int]] = {}
+    total = 0
+    for chunk in _chunks(rows, CHUNK):
+        chunk = [r for r in chunk if not _mapped_blank(r, mapped)]
+        total += len(chunk)
+        for row, id_ok in zip(chunk, fast.ids_ok(chunk), strict=True):
+            ledger = fast.row(row, id_ok)
+            if ledger is not None:
+                checked.append(ledger)
+                number = ledger.id_number
+            else:
+                ledger, check = _validate_row(row, cmap, index, default_village)
+                checked.append((row, ledger, check))
+                number = check.id_number
+            if number:
+                seen = first_row.setdefault(number, row.number)
+                if seen != row.number:
+                    repeated.setdefault(number, [seen]).append(row.number)
+    result.total_rows = total
+    if not total:
+        result.file_errors.append(_("The file has no data rows under the header row."))
+        return result
 
-    for row, ledger, check in checked:
+    for item in checked:
+        if isinstance(item, LedgerRow):
+            if item.id_number not in repeated:
+                result.rows.append(item)
+                continue
+            # A fast-path row's ID cell is its number as written; the other cells are not kept.
+            row = TableRow(item.row_number, [None] * len(headers))
+            row.cells[cmap.fields[c.ID_NUMBER]] = item.id_number
+            repeat = _RowCheck(row, cmap)
+            repeat.id_number = item.id_number
+            item = (row, None, repeat)
+            keep = False
+        else:
+            keep = True
+        row, ledger, check = item
         number = check.id_number
-        if number and len(seen[number]) > 1:
-            others = [n for n in seen[number] if n != row.number]
+        if number and number in repeated:
+            others = [n for n in repeated[number] if n != row.number]
             check.error(
                 c.ID_NUMBER,
                 _("The same ID number is also in row %(rows)s of this file; keep one row per person.")
@@ -361,7 +651,19 @@ def validate_rows(table: Table, *, user: Any, villages: VillageIndex | None = No
             ledger = None
         if ledger is None:
             result.errors.extend(check.errors)
+            if keep and keep_rejected is not None:
+                keep_rejected.append(row)
         else:
             result.rows.append(ledger)
             result.warnings.extend(check.warnings)
     return result
+
+
+def validate_rows(table: Table, *, user: Any, villages: VillageIndex | None = None) -> ValidationResult:
+    """Check every row of ``table`` for ``user``; see :class:`ValidationResult`.
+
+    A row is rejected for any error in it, for a village outside the user's scope, and when its ID number
+    appears in another row of the file (every such row is rejected, naming the others). ``villages`` may be
+    passed to reuse an index; by default it is read in one query.
+    """
+    return validate_stream(table.headers, table.rows, user=user, villages=villages)
