@@ -9,11 +9,9 @@ hundreds of rows, so the import runs while the user waits (capped at ``MAX_ROWS`
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 import uuid
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,13 +36,12 @@ from wengang.registry.importers.columns import header_key
 from wengang.registry.importers.reading import (
     HEADER_SEARCH_ROWS,
     Cell,
+    NoHeaderError,
     Table,
     TableError,
     TableRow,
-    _is_blank,
-    _is_summary,
     cell_text,
-    decode_text,
+    read_table,
 )
 from wengang.registry.importers.validation import RowError
 
@@ -95,85 +92,27 @@ def column_of(text: object) -> str | None:
 # --- reading ------------------------------------------------------------------------------------------
 
 
-def _grids(data: bytes, filename: str) -> list[tuple[str, list[list[Cell]]]]:
-    """Each sheet as a grid of cells (merged cells filled from their top-left cell)."""
-    if data.startswith(b"PK\x03\x04"):
-        import openpyxl
-
-        try:
-            wb = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-            raise TableError(
-                _("The file could not be opened as an Excel workbook. Save it as .xlsx.")
-            ) from exc
-        out = []
-        for ws in [w for w in wb.worksheets if w.sheet_state == "visible"] or wb.worksheets:
-            grid: list[list[Cell]] = [list(r) for r in ws.iter_rows(values_only=True)]
-            for rng in ws.merged_cells.ranges:
-                top = grid[rng.min_row - 1][rng.min_col - 1]
-                for r in range(rng.min_row - 1, min(rng.max_row, len(grid))):
-                    for c in range(rng.min_col - 1, min(rng.max_col, len(grid[r]))):
-                        grid[r][c] = top
-            out.append((ws.title, grid))
-        return out
-    if data.startswith(b"\xd0\xcf\x11\xe0"):
-        from python_calamine import CalamineWorkbook
-
-        try:
-            book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-            return [
-                (n, [list(r) for r in book.get_sheet_by_name(n).to_python(skip_empty_area=False)])
-                for n in book.sheet_names
-            ]
-        except Exception as exc:  # calamine raises its own error types
-            raise TableError(
-                _("The file could not be opened as an Excel workbook. Save it as .xlsx.")
-            ) from exc
-    text = decode_text(data)
-    try:
-        delimiter = csv.Sniffer().sniff(text[:8192], delimiters=",\t;").delimiter
-    except csv.Error:
-        delimiter = ","
-    return [("", [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)])]
-
-
 def read_enterprise_table(data: bytes, filename: str) -> Table:
-    """The first sheet whose first rows hold a header naming at least two known columns."""
-    if not data.strip():
-        raise TableError(_("The file is empty."))
-    for sheet, grid in _grids(data, filename):
-        for i, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
-            known = {column_of(v) for v in row if isinstance(v, str)} - {None}
-            if len(known) < 2:
-                continue
-            headers = [cell_text(v) for v in row]
-            while headers and not headers[-1]:
-                headers.pop()
-            table = Table(
-                filename=filename, sheet_name=sheet, headers=headers, header_row_number=i + 1, rows=[]
+    """The first sheet whose first rows hold a header naming at least two known columns.
+
+    Read with the registry's reader (title rows, merged cells, blank and 合计 rows, GBK CSV, .xls), told
+    which headers an enterprise list has.
+    """
+    try:
+        table = read_table(data, filename, recognise=column_of)
+    except NoHeaderError:
+        raise TableError(
+            _(
+                "No header row was found in the first %(n)d rows. It must name at least two known columns, "
+                "such as 企业名称 and 统一社会信用代码; download the template to see them."
             )
-            width = len(headers)
-            for j in range(i + 1, len(grid)):
-                cells = list(grid[j][:width]) + [None] * max(0, width - len(grid[j]))
-                if all(_is_blank(v) for v in cells):
-                    continue
-                if _is_summary(cells):
-                    table.skipped_rows.append(j + 1)
-                    continue
-                table.rows.append(TableRow(number=j + 1, cells=cells))
-                if len(table.rows) > MAX_ROWS:
-                    raise TableError(
-                        _("The file has more than %(n)s rows. Split it into several files.")
-                        % {"n": f"{MAX_ROWS:,}"}
-                    )
-            return table
-    raise TableError(
-        _(
-            "No header row was found in the first %(n)d rows. It must name at least two known columns, "
-            "such as 企业名称 and 统一社会信用代码; download the template to see them."
+            % {"n": HEADER_SEARCH_ROWS}
+        ) from None
+    if len(table.rows) > MAX_ROWS:
+        raise TableError(
+            _("The file has more than %(n)s rows. Split it into several files.") % {"n": f"{MAX_ROWS:,}"}
         )
-        % {"n": HEADER_SEARCH_ROWS}
-    )
+    return table
 
 
 # --- resolving cells ----------------------------------------------------------------------------------

@@ -17,7 +17,8 @@ import io
 import itertools
 import os
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,8 +66,14 @@ def _is_blank(value: Cell) -> bool:
     return value is None or (isinstance(value, str) and not normalize_text(value))
 
 
+# Which header texts count as known columns while a header row is being looked for. The labour ledger's by
+# default; another importer (enterprise lists, returning-worker lists) passes its own to ``read_table``.
+_RECOGNISE: ContextVar[Callable[[object], str | None]] = ContextVar("recognise", default=header_field)
+
+
 def _known_headers(row: list[Cell]) -> int:
-    return len({f for f in (header_field(v) for v in row if isinstance(v, str)) if f is not None})
+    recognise = _RECOGNISE.get()
+    return len({f for f in (recognise(v) for v in row if isinstance(v, str)) if f is not None})
 
 
 def _is_summary(row: list[Cell]) -> bool:
@@ -142,7 +149,8 @@ def _find_header(head: list[list[Cell]]) -> tuple[int, list[str]] | None:
     if header_idx + 1 < len(head):
         below = [normalize_text(v) if not _is_blank(v) else "" for v in head[header_idx + 1]]
         above = headers + [""] * max(0, len(below) - len(headers))
-        subs = [j for j, v in enumerate(below) if v and header_field(v) and v != above[j]]
+        recognise = _RECOGNISE.get()
+        subs = [j for j, v in enumerate(below) if v and recognise(v) and v != above[j]]
         if subs:
             combined = [below[j] if j < len(below) and below[j] else above[j] for j in range(len(above))]
             if _known_headers(list(combined)) >= _known_headers(list(headers)):
@@ -217,8 +225,12 @@ def _build_table(filename: str, sheet_name: str, grid: list[list[Cell]]) -> Tabl
     return None if stream is None else _materialise(stream)
 
 
+class NoHeaderError(TableError):
+    """No row among the first ones names enough known columns (importers may word it their own way)."""
+
+
 def _no_header_error() -> TableError:
-    return TableError(
+    return NoHeaderError(
         _(
             "No header row was found in the first %(n)d rows. The header row must name at least two known "
             "columns, such as 姓名 and 身份证号; download the template to see them."
@@ -412,10 +424,28 @@ def _file_bytes(path_or_bytes: str | os.PathLike[str] | bytes, filename: str) ->
     return path.read_bytes(), filename or path.name
 
 
-def iter_table(path_or_bytes: str | os.PathLike[str] | bytes, filename: str = "") -> TableStream:
+def iter_table(
+    path_or_bytes: str | os.PathLike[str] | bytes,
+    filename: str = "",
+    *,
+    recognise: Callable[[object], str | None] | None = None,
+) -> TableStream:
     """Like :func:`read_table`, but the data rows are read as ``rows`` is iterated, so a million-row CSV
     or xlsx never sits in memory as a grid. .xlsx is read with python-calamine (openpyxl when calamine
-    cannot open it); .xls and an xlsx read by openpyxl are read whole first."""
+    cannot open it); .xls and an xlsx read by openpyxl are read whole first.
+
+    ``recognise`` maps a header text to a column key (or ``None``): the header row is the first of the
+    first rows that names at least two known columns. Default: the labour ledger's columns.
+    """
+    token = _RECOGNISE.set(recognise) if recognise is not None else None
+    try:
+        return _iter_table(path_or_bytes, filename)
+    finally:
+        if token is not None:
+            _RECOGNISE.reset(token)
+
+
+def _iter_table(path_or_bytes: str | os.PathLike[str] | bytes, filename: str) -> TableStream:
     data, filename = _file_bytes(path_or_bytes, filename)
     if not data.strip():
         raise TableError(_("The file is empty."))
@@ -445,13 +475,19 @@ def _as_stream(table: Table) -> TableStream:
     )
 
 
-def read_table(path_or_bytes: str | os.PathLike[str] | bytes, filename: str = "") -> Table:
+def read_table(
+    path_or_bytes: str | os.PathLike[str] | bytes,
+    filename: str = "",
+    *,
+    recognise: Callable[[object], str | None] | None = None,
+) -> Table:
     """Read the first sheet with a recognisable header row into a :class:`Table`.
 
     ``filename`` (as uploaded) is used for messages and, when the content does not say, for the format.
-    Raises :class:`TableError` with a message for the user when the file cannot be read.
+    ``recognise``: see :func:`iter_table`. Raises :class:`TableError` with a message for the user when the
+    file cannot be read.
     """
-    return _materialise(iter_table(path_or_bytes, filename))
+    return _materialise(iter_table(path_or_bytes, filename, recognise=recognise))
 
 
 def cell_text(value: Any) -> str:

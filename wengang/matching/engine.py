@@ -1,0 +1,330 @@
+"""The matching engine's API: arrays in, ranked lists out (no Django).
+
+- :func:`top_postings` — exact top-k postings per seeker (branch and bound, see :mod:`.kernels`);
+- :func:`top_candidates` — exact top-k seekers per posting (see :mod:`.reverse`);
+- :func:`spread` — capacity-aware first choices, with the statistics the benchmark reports;
+- :func:`update_for_posting` — after one posting changed, re-rank only the seekers it could reach.
+
+Kernels release the GIL; chunks of seekers (postings) run on ``threads`` Python threads (default: the CPUs
+this process may use). Compiled kernels are cached on disk (``cache=True``) in ``NUMBA_CACHE_DIR``, which
+:mod:`wengang.matching` points at ``var/numba-cache`` unless it is already set.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from . import kernels, reverse
+from .arrays import PostingArrays, SeekerArrays, Taxonomy
+from .grid import PostIndex, build_post_index, seeker_extent
+from .index import compat_csr
+from .scoring import Prepared, compat_matrix, prepare
+from .weights import Weights
+
+CHUNK = 8192
+
+
+@dataclass
+class Recommendations:
+    """Row i: the top-k of seeker i (postings) or of posting i (seekers); -1 / -inf pad a short list."""
+
+    index: np.ndarray  # int32 [n, k]
+    score: np.ndarray  # float32 [n, k]
+
+    @property
+    def k(self) -> int:
+        return int(self.index.shape[1])
+
+
+@dataclass
+class Context:
+    """Inputs prepared once (validated, per-row score parts, the posting index); reused across calls."""
+
+    seekers: SeekerArrays
+    postings: PostingArrays
+    taxonomy: Taxonomy
+    weights: Weights
+    w: np.ndarray
+    prep: Prepared
+    S: kernels.SeekCols
+    P: kernels.PostCols
+    X: PostIndex
+    compat: np.ndarray  # bool [n_occ + 1, n_occ]
+    comp: tuple[np.ndarray, np.ndarray]  # CSR seeker occupation + 1 → posting occupations
+    extent: np.ndarray  # the seekers' lat/lon box
+    order: np.ndarray  # seekers in township order (locality)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _cols(seekers: SeekerArrays, postings: PostingArrays, prep: Prepared) -> tuple[Any, Any]:
+    s, p = seekers, postings
+    S = kernels.SeekCols(
+        s.occupation, s.age, s.certificates, s.skills, s.lat, s.lon, s.town, s.county, s.province, s.scope,
+        s.destination, prep.s_kx, prep.s_ref, prep.s_local, prep.s_prio,
+    )  # fmt: skip
+    P = kernels.PostCols(
+        p.occupation, p.age_min, p.age_max, p.certificates, p.skills, p.lat, p.lon, p.county, p.province,
+        p.city, prep.p_mid, prep.p_board, prep.p_key, prep.p_nskill, p.is_open, p.places,
+    )  # fmt: skip
+    return S, P
+
+
+def make_context(
+    seekers: SeekerArrays, postings: PostingArrays, taxonomy: Taxonomy, weights: Weights | None = None
+) -> Context:
+    weights = weights or Weights()
+    taxonomy.validate()
+    seekers.validate(taxonomy)
+    postings.validate(taxonomy)
+    prep = prepare(seekers, postings, weights)
+    extent = seeker_extent(seekers)
+    comp = compat_csr(taxonomy)
+    X = build_post_index(seekers, postings, taxonomy.n_occupations, comp, prep, weights, extent)
+    S, P = _cols(seekers, postings, prep)
+    compat = compat_matrix(comp, taxonomy.n_occupations)
+    town = seekers.town
+    order = np.arange(len(town)) if bool((town[1:] >= town[:-1]).all()) else np.argsort(town, kind="stable")
+    return Context(
+        seekers, postings, taxonomy, weights, weights.vector(), prep, S, P, X, compat, comp, extent, order
+    )
+
+
+def _threads(threads: int | None) -> int:
+    if threads:
+        return threads
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def _run_chunks(fn: Any, seq: np.ndarray, threads: int | None) -> None:
+    chunks = [seq[i : i + CHUNK] for i in range(0, len(seq), CHUNK)]
+    n = _threads(threads)
+    if n <= 1 or len(chunks) <= 1:
+        for c in chunks:
+            fn(c)
+        return
+    with ThreadPoolExecutor(max_workers=n) as pool:
+        list(pool.map(fn, chunks))
+
+
+def top_postings(
+    seekers: SeekerArrays,
+    postings: PostingArrays,
+    taxonomy: Taxonomy,
+    weights: Weights | None = None,
+    k: int | None = None,
+    *,
+    threads: int | None = None,
+    context: Context | None = None,
+) -> Recommendations:
+    """Exact top-k postings per seeker (by score, ties to the lower posting index)."""
+    ctx = context or make_context(seekers, postings, taxonomy, weights)
+    k = k or ctx.weights.k
+    out_p = np.full((len(ctx.seekers), k), -1, np.int32)
+    out_s = np.full((len(ctx.seekers), k), -np.inf, np.float32)
+
+    def run(seq: np.ndarray) -> None:
+        kernels.top_postings_chunk(seq, k, ctx.S, ctx.P, ctx.X, ctx.w, out_p, out_s, *kernels.buffers(k))
+
+    _run_chunks(run, ctx.order, threads)
+    return Recommendations(out_p, out_s)
+
+
+def top_candidates(
+    seekers: SeekerArrays,
+    postings: PostingArrays,
+    taxonomy: Taxonomy,
+    weights: Weights | None = None,
+    k: int | None = None,
+    *,
+    threads: int | None = None,
+    context: Context | None = None,
+) -> Recommendations:
+    """Exact top-k seekers per posting (priority people rank first; ties to the lower seeker index)."""
+    ctx = context or make_context(seekers, postings, taxonomy, weights)
+    k = k or ctx.weights.k
+    p = ctx.postings
+    rows = ctx.comp[1]
+    keys = np.repeat(np.arange(len(ctx.comp[0]) - 1), np.diff(ctx.comp[0]))
+    by_q = np.lexsort((keys, rows))
+    rindptr = np.zeros(ctx.taxonomy.n_occupations + 1, np.int64)
+    rindptr[1:] = np.cumsum(np.bincount(rows, minlength=ctx.taxonomy.n_occupations))
+    n_city = int(max(p.city.max(initial=-1), ctx.seekers.destination.max(initial=-1))) + 1
+    R = reverse.build_seek_index(
+        ctx.seekers, p.town, p.lat, p.lon, n_city, ctx.taxonomy.n_occupations,
+        (rindptr, keys[by_q].astype(np.int32)), ctx.prep,
+    )  # fmt: skip
+    out_s = np.full((len(p), k), -1, np.int32)
+    out_v = np.full((len(p), k), -np.inf, np.float32)
+
+    def run(seq: np.ndarray) -> None:
+        top = np.empty(k, np.int32), np.empty(k, np.float64)
+        reverse.top_candidates_chunk(seq, k, ctx.S, ctx.P, R, ctx.w, ctx.compat, p.town, out_s, out_v, *top)
+
+    _run_chunks(run, np.arange(len(p)), threads)
+    return Recommendations(out_s, out_v)
+
+
+@dataclass
+class Spread:
+    """Recommendations after spreading first choices, and what it cost."""
+
+    recommendations: Recommendations
+    fallback: np.ndarray  # bool [S]: kept an over-full first choice because nothing else fitted
+    stats: dict[str, float]
+
+
+def _bucket_of(ctx: Context) -> np.ndarray:
+    """[2, n_postings]: each posting's grid bucket and city bucket (-1: not indexed)."""
+    pb = np.full((2, len(ctx.postings)), -1, np.int64)
+    for row, B in enumerate((ctx.X.grid, ctx.X.city)):
+        pb[row, B.members] = np.repeat(np.arange(len(B.bstart) - 1), np.diff(B.bstart))
+    return pb
+
+
+def spread(
+    recs: Recommendations,
+    context: Context,
+    *,
+    candidates: Recommendations | None = None,
+) -> Spread:
+    """Reassign first choices so that no posting is more than ``capacity_factor`` × its open places anyone's
+    first choice while another feasible posting has room. Seekers are served priority people first, then by
+    their best score; each takes their best feasible posting with room (their own list first, then the
+    exact search with room). With ``candidates`` (``top_candidates``), an open posting that feasible seekers
+    exist for but that nobody's list holds is put in the last slot of its best candidate whose last posting
+    is listed elsewhere too (never over their first choice), and the statistics count what is left."""
+    ctx = context
+    started = time.perf_counter()
+    k = recs.k
+    places = np.where(ctx.postings.is_open, ctx.postings.places, 0).clip(0, None)
+    cap = np.floor(ctx.weights.capacity_factor * places).astype(np.int32)
+    first_s = recs.score[:, 0]
+    seq = np.lexsort((np.arange(len(first_s)), -first_s, -ctx.prep.s_prio))
+    new_p = np.empty(len(first_s), np.int32)
+    new_s = np.empty(len(first_s), np.float32)
+    fallback = np.zeros(len(first_s), np.bool_)
+    pbucket = _bucket_of(ctx)
+    room = kernels.spread_kernel(
+        seq, k, ctx.S, ctx.P, ctx.X, ctx.w, recs.index, recs.score, cap, pbucket, new_p, new_s, fallback
+    )
+    # the new list: the assigned first choice, then the old list without it
+    moved = np.argsort(recs.index == new_p[:, None], axis=1, kind="stable")
+    rest_p = np.take_along_axis(recs.index, moved, axis=1)[:, : k - 1]
+    rest_s = np.take_along_axis(recs.score, moved, axis=1)[:, : k - 1]
+    out = Recommendations(
+        np.concatenate([new_p[:, None], rest_p], 1), np.concatenate([new_s[:, None], rest_s], 1)
+    )
+    has_candidate = None
+    if candidates is not None:
+        has_candidate = candidates.index[:, 0] >= 0
+        _cover(out, candidates, places > 0)
+    seconds = time.perf_counter() - started
+    violations = kernels.still_fits(np.flatnonzero(fallback), ctx.S, ctx.P, ctx.X, ctx.w, room, pbucket)
+    stats = spread_stats(recs, out, places, ctx.weights.capacity_factor, has_candidate)
+    stats.update(
+        spread_s=round(seconds, 3),
+        fallback_share=float(fallback.mean()) if len(fallback) else 0.0,
+        capacity_violations=int(violations),
+    )
+    return Spread(out, fallback, stats)
+
+
+def _cover(out: Recommendations, candidates: Recommendations, open_: np.ndarray) -> int:
+    """Give each uncovered open posting to one of its candidates (their last slot); return how many."""
+    k = out.k
+    if k < 2:
+        return 0
+    count = np.bincount(out.index[out.index >= 0], minlength=len(open_))
+    uncovered = np.flatnonzero(open_ & (count == 0) & (candidates.index[:, 0] >= 0))
+    done = 0
+    touched = []
+    for j in uncovered:
+        for r in range(candidates.k):
+            s = int(candidates.index[j, r])
+            if s < 0 or count[j] > 0:
+                break
+            for slot in range(k - 1, 0, -1):  # the worst slot first, never the first choice
+                last = int(out.index[s, slot])
+                if last >= 0 and count[last] < 2:
+                    continue
+                if last >= 0:
+                    count[last] -= 1
+                out.index[s, slot] = j
+                out.score[s, slot] = candidates.score[j, r]
+                count[j] += 1
+                done += 1
+                touched.append(s)
+                break
+    for s in set(touched):  # keep the slots after the first choice best first
+        order = sorted(range(1, k), key=lambda r: (-out.score[s, r], out.index[s, r] < 0, out.index[s, r]))
+        out.index[s, 1:] = out.index[s, order]
+        out.score[s, 1:] = out.score[s, order]
+    return done
+
+
+def spread_stats(
+    before: Recommendations,
+    after: Recommendations,
+    places: np.ndarray,
+    factor: float,
+    has_candidate: np.ndarray | None = None,
+) -> dict[str, float]:
+    n_post = len(places)
+    has_first = after.index[:, 0] >= 0
+    load_b = np.bincount(before.index[:, 0][before.index[:, 0] >= 0], minlength=n_post)
+    load_a = np.bincount(after.index[:, 0][has_first], minlength=n_post)
+    open_ = places > 0
+    ratio_b = np.where(open_, load_b / np.maximum(places, 1), 0.0)
+    ratio_a = np.where(open_, load_a / np.maximum(places, 1), 0.0)
+    listed = np.zeros(n_post, np.bool_)
+    listed[after.index[after.index >= 0]] = True
+    base = open_ if has_candidate is None else open_ & has_candidate
+    old = before.score[:, 0][has_first].astype(np.float64)
+    new = after.score[:, 0][has_first].astype(np.float64)
+    return {
+        "max_first_choice_load": float(ratio_a.max(initial=0.0)),
+        "max_first_choice_load_before": float(ratio_b.max(initial=0.0)),
+        "over_capacity_share": float((load_a > factor * places)[open_].mean()) if open_.any() else 0.0,
+        "over_capacity_share_before": float((load_b > factor * places)[open_].mean()) if open_.any() else 0.0,
+        "zero_rec_share": float((~listed[base]).mean()) if base.any() else 0.0,
+        "mean_score_change": float((new - old).mean()) if len(old) else 0.0,
+        "mean_first_score_before": float(old.mean()) if len(old) else 0.0,
+        "changed_first_share": float((after.index[:, 0] != before.index[:, 0]).mean()) if len(old) else 0.0,
+    }
+
+
+def update_for_posting(recs: Recommendations, context: Context, postings: PostingArrays, j: int) -> tuple[
+    Recommendations, Context, np.ndarray
+]:  # fmt: skip
+    """After posting ``j`` changed (``postings`` = the new arrays, same length), return the updated
+    recommendations, the new context and the seekers that were re-ranked: those that listed ``j`` and those
+    it now reaches with a score that could enter their list. Equal to a full recompute."""
+    ctx = context
+    postings.validate(ctx.taxonomy)
+    prep = prepare_postings(ctx, postings)
+    X = build_post_index(
+        ctx.seekers, postings, ctx.taxonomy.n_occupations, ctx.comp, prep, ctx.weights, ctx.extent
+    )
+    S, P = _cols(ctx.seekers, postings, prep)
+    new = Context(ctx.seekers, postings, ctx.taxonomy, ctx.weights, ctx.w, prep, S, P, X, ctx.compat,
+                  ctx.comp, ctx.extent, ctx.order)  # fmt: skip
+    touched = np.flatnonzero(kernels.reached_by(j, S, P, ctx.w, ctx.compat, recs.index, recs.score))
+    out_p, out_s = recs.index.copy(), recs.score.copy()
+    kernels.top_postings_chunk(touched, recs.k, S, P, X, ctx.w, out_p, out_s, *kernels.buffers(recs.k))
+    return Recommendations(out_p, out_s), new, touched
+
+
+def prepare_postings(ctx: Context, postings: PostingArrays) -> Prepared:
+    """``Prepared`` with the seeker parts of ``ctx`` kept and the posting parts recomputed."""
+    one = prepare(ctx.seekers.take(np.zeros(0, np.int64)), postings, ctx.weights)
+    p = ctx.prep
+    return Prepared(p.s_kx, p.s_ref, p.s_local, p.s_prio, one.p_mid, one.p_board, one.p_key, one.p_nskill)
