@@ -10,6 +10,7 @@ urlpatterns = [
     path("registry/", include("wengang.registry.urls")),
     path("enterprises/", include("wengang.employers.urls")),
     path("jobs/", include("wengang.jobs.urls")),
+    path("assistance/", include("wengang.assistance.urls")),
     path("board/", include("wengang.portal.urls")),
     path("audit/", include("wengang.audit.urls")),
     path("tasks/", include("wengang.background.urls")),

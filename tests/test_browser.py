@@ -38,7 +38,15 @@ def browser_page(live_server):
         page.console_errors = []
         page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
         page.on("pageerror", lambda e: page.console_errors.append(str(e)))
-        page.on("requestfailed", lambda r: page.console_errors.append(f"request failed: {r.url}"))
+        # A request the browser abandons because the page navigated on (net::ERR_ABORTED) is not an error.
+        page.on(
+            "requestfailed",
+            lambda r: (
+                None
+                if "ERR_ABORTED" in (r.failure or "")
+                else page.console_errors.append(f"request failed: {r.url} {r.failure}")
+            ),
+        )
         page.on(
             "response", lambda r: r.status >= 400 and page.console_errors.append(f"HTTP {r.status}: {r.url}")
         )

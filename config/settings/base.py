@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "wengang.audit",
     "wengang.registry",
     "wengang.jobs",
+    "wengang.assistance",
     "wengang.portal",
     "wengang.background",
     "wengang.dashboards",
@@ -132,6 +133,7 @@ CELERY_TIMEZONE = TIME_ZONE
 # Periodic work (run ``celery beat``, or a worker with ``-B`` as ``make demo`` does).
 CELERY_BEAT_SCHEDULE = {
     "close-expired-postings": {"task": "jobs.close_expired_postings", "schedule": 3600.0},
+    "open-priority-cases": {"task": "assistance.open_priority_cases", "schedule": 86400.0},
 }
 
 LOGGING = {

@@ -70,6 +70,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "returnlists.upload": ADMIN_ROLES | {Role.SPECIALIST, Role.EMPLOYER},
     "returnlists.contact": ADMIN_ROLES | {Role.SPECIALIST},
     "dispatch.view": ADMIN_ROLES | {Role.SPECIALIST, Role.VIEWER},
+    # The 131 service (priority cases). Leadership sees the dashboard's aggregates, never a name.
+    "assistance.view": ADMIN_ROLES | {Role.SPECIALIST},
+    "assistance.edit": ADMIN_ROLES | {Role.SPECIALIST},
+    "assistance.assign": ADMIN_ROLES,
+    "assistance.dashboard": ADMIN_ROLES | {Role.SPECIALIST, Role.VIEWER},
     "audit.view": frozenset({Role.AUDITOR}),
     "audit.verify": frozenset({Role.AUDITOR}),
     "tasks.view": frozenset(STAFF_ROLES),
