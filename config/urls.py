@@ -11,6 +11,7 @@ urlpatterns = [
     path("enterprises/", include("wengang.employers.urls")),
     path("jobs/", include("wengang.jobs.urls")),
     path("assistance/", include("wengang.assistance.urls")),
+    path("matching/", include("wengang.matching.urls")),
     path("board/", include("wengang.portal.urls")),
     path("audit/", include("wengang.audit.urls")),
     path("tasks/", include("wengang.background.urls")),

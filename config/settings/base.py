@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "wengang.registry",
     "wengang.jobs",
     "wengang.assistance",
+    "wengang.matching",
     "wengang.portal",
     "wengang.background",
     "wengang.dashboards",

@@ -75,6 +75,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "assistance.edit": ADMIN_ROLES | {Role.SPECIALIST},
     "assistance.assign": ADMIN_ROLES,
     "assistance.dashboard": ADMIN_ROLES | {Role.SPECIALIST, Role.VIEWER},
+    # Matching: runs and the recommendations they store (people's data: registry staff only).
+    "matching.view": ADMIN_ROLES | {Role.SPECIALIST},
+    "matching.run": ADMIN_ROLES | {Role.SPECIALIST},
     "audit.view": frozenset({Role.AUDITOR}),
     "audit.verify": frozenset({Role.AUDITOR}),
     "tasks.view": frozenset(STAFF_ROLES),

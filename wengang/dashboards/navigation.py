@@ -28,7 +28,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem(_("Staff and retention reports"), "employers:staff_report_list", "enterprises.report"),
     NavItem(_("Retention summary"), "employers:retention_summary", "alerts.view"),
     NavItem(_("Mass-layoff alerts"), "employers:alert_list", "alerts.view"),
-    NavItem(_("Matching"), None, None),
+    NavItem(_("Matching"), "matching:run_list", "matching.view"),
     NavItem(_("Employment assistance"), "assistance:case_list", "assistance.view"),
     NavItem(_("131 service dashboard"), "assistance:dashboard", "assistance.dashboard"),
     NavItem(_("Outreach"), None, None),

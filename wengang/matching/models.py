@@ -1,0 +1,75 @@
+"""Match runs and the recommendations they stored (the engine itself holds no Django; see ``engine.py``)."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from wengang.core.models import UnicodeJSONEncoder
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class MatchRun(models.Model):
+    """One full match run over an area: the weights it used, what it read and wrote, and how long it took."""
+
+    scope_code = models.CharField(_("area"), max_length=12, db_index=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED, db_index=True
+    )
+    weights = models.JSONField(_("weights"), default=dict, blank=True)
+    seekers = models.PositiveIntegerField(_("job seekers"), default=0)
+    postings = models.PositiveIntegerField(_("postings"), default=0)
+    recommendations = models.PositiveIntegerField(_("recommendations"), default=0)
+    stats = models.JSONField(_("statistics"), default=dict, blank=True)
+    timings = models.JSONField(_("timings (s)"), default=dict, blank=True)
+    notes = models.JSONField(default=list, blank=True, encoder=UnicodeJSONEncoder)
+    message = models.CharField(_("message"), max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    task = models.ForeignKey("background.BackgroundTask", null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("match run")
+        verbose_name_plural = _("match runs")
+
+    def __str__(self) -> str:
+        return f"{self.scope_code} #{self.pk} ({self.status})"
+
+
+class Recommendation(models.Model):
+    """One posting recommended to one person by a run, with its rank, score and reasons in Chinese.
+
+    ``is_current`` marks the rows of the latest finished run of the person's area; older rows stay for
+    history (what was recommended when) and are never shown as current.
+    """
+
+    run = models.ForeignKey(MatchRun, on_delete=models.CASCADE, related_name="recommendation_rows")
+    person = models.ForeignKey("registry.Person", on_delete=models.CASCADE, related_name="recommendations")
+    posting = models.ForeignKey("jobs.Posting", on_delete=models.CASCADE, related_name="recommendations")
+    rank = models.PositiveSmallIntegerField(_("rank"))
+    score = models.FloatField(_("score"))
+    reasons = models.CharField(_("reasons"), max_length=300, blank=True)
+    terms = models.JSONField(default=dict, blank=True)
+    is_current = models.BooleanField(_("current"), default=True)
+
+    class Meta:
+        ordering = ["rank"]
+        verbose_name = _("recommendation")
+        verbose_name_plural = _("recommendations")
+        indexes = [
+            models.Index(fields=["person", "is_current"], name="matching_rec_person_current"),
+            models.Index(fields=["posting", "is_current"], name="matching_rec_posting_current"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}→{self.posting_id} #{self.rank}"
