@@ -127,6 +127,7 @@ def demo_load(*, people: int = 20_000, seed: int = 2026) -> dict[str, Any]:
         key_category="key_industrial_chain", key_designated_at=timezone.now()
     )
     demand = demand_demo_load(seed=seed, showcase=enterprises)
+    _demo_services()
     return {
         **demand,
         "regions": regions,
@@ -134,6 +135,18 @@ def demo_load(*, people: int = 20_000, seed: int = 2026) -> dict[str, Any]:
         "accounts_created": created,
         "people_created": population.people,
     }
+
+
+def _demo_services() -> None:
+    """Open the 131 priority cases and run matching once for the city, so every page has something to show."""
+    from wengang.assistance.services import cases_open_automatically
+    from wengang.matching.models import MatchRun
+    from wengang.matching.runs import match_run_create, match_run_execute
+
+    cases_open_automatically()
+    if not MatchRun.objects.exists():
+        city = User.objects.get(username="city")
+        match_run_execute(run_id=match_run_create(actor=city, scope_code="410300").pk)
 
 
 def demo_logins() -> list[dict[str, str]]:
