@@ -57,6 +57,7 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 api.add_router("/accounts", accounts_router)
 api.add_router("/regions", regions_router)
 api.add_router("/registry", registry_router)
+api.add_router("/registry", "wengang.registry.household_api.router")  # households, members, consent
 api.add_router("/enterprises", employers_router)
 api.add_router("/postings", jobs_router)
 api.add_router("/referrals", referrals_router)

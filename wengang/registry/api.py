@@ -3,13 +3,16 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema
+from django.utils import timezone
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from wengang.api.perms import require
 from wengang.audit.models import Action
 from wengang.audit.services import audit_record
 
+from .consent import consent_state
+from .households import household_poverty_set
 from .selectors import PersonFilters, household_list, person_list
 from .services import EmploymentChange, household_update, person_create, person_update
 
@@ -27,6 +30,9 @@ class PersonFilterIn(Schema):
     skill: str = ""
     certificate: str = ""
     updated_since: dt.date | None = None
+    consent: str = ""
+    returned_from: dt.date | None = None
+    returned_to: dt.date | None = None
     q: str = ""
 
 
@@ -57,6 +63,8 @@ class PersonOut(Schema):
     skills: list[str]
     certificates: list[str]
     is_three_without: bool
+    return_date: dt.date | None
+    consent: dict[str, bool]
     updated_at: dt.datetime
 
     @staticmethod
@@ -66,6 +74,10 @@ class PersonOut(Schema):
     @staticmethod
     def resolve_phone(obj: Any) -> str:
         return str(obj.phone_masked)
+
+    @staticmethod
+    def resolve_consent(obj: Any) -> dict[str, bool]:
+        return consent_state(obj)
 
     @staticmethod
     def resolve_poverty_category(obj: Any) -> str | None:
@@ -134,6 +146,7 @@ class PersonIn(Schema):
     certificates: list[str] = []
     is_three_without: bool = False
     notes: str = ""
+    return_date: dt.date | None = None
     employment: EmploymentIn | None = None
     intent: str = ""
     intent_destination: str = ""
@@ -150,6 +163,7 @@ class PersonPatch(Schema):
     certificates: list[str] | None = None
     is_three_without: bool | None = None
     notes: str | None = None
+    return_date: dt.date | None = None
     employment: EmploymentIn | None = None
     intent: str | None = None
     intent_destination: str = ""
@@ -175,6 +189,8 @@ class HouseholdOut(Schema):
 
 class HouseholdPatch(Schema):
     poverty_category: str
+    effective_on: dt.date | None = None  # default today
+    note: str = ""
 
 
 @router.post("/persons", response={201: PersonDetailOut, 400: dict, 403: dict}, url_name="persons")
@@ -193,7 +209,7 @@ def person_create_api(request: HttpRequest, payload: PersonIn) -> Any:
         employment=EmploymentChange(**employment) if employment else None,
         **data,
     )
-    return 201, person
+    return Status(201, person)
 
 
 @router.patch("/persons/{person_id}", response={200: ChangedOut, 400: dict, 403: dict}, url_name="person")
@@ -213,9 +229,9 @@ def person_update_api(request: HttpRequest, person_id: int, payload: PersonPatch
         intent_destination=destination,
         employment=EmploymentChange(**employment) if employment else None,
         request=request,
-        **{k: v for k, v in data.items() if v is not None},
+        **{k: v for k, v in data.items() if v is not None or k == "return_date"},
     )
-    return 200, ChangedOut(id=person.pk, changed=changed)
+    return Status(200, ChangedOut(id=person.pk, changed=changed))
 
 
 @router.get("/persons/{person_id}/history", response=list[EventOut])
@@ -237,5 +253,18 @@ def household(request: HttpRequest, household_id: int) -> Any:
 def household_update_api(request: HttpRequest, household_id: int, payload: HouseholdPatch) -> Any:
     user = require(request, "registry.edit")
     obj = get_object_or_404(household_list(user=user), pk=household_id)
-    household_update(actor=user, household=obj, poverty_category=payload.poverty_category, request=request)
-    return 200, obj
+    if payload.effective_on is None and not payload.note:
+        household_update(
+            actor=user, household=obj, poverty_category=payload.poverty_category, request=request
+        )
+    else:
+        household_poverty_set(
+            actor=user,
+            household=obj,
+            poverty_category=payload.poverty_category,
+            effective_on=payload.effective_on or timezone.localdate(),
+            note=payload.note,
+            request=request,
+        )
+        obj.refresh_from_db()
+    return Status(200, obj)

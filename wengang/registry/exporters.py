@@ -20,7 +20,7 @@ from wengang.core import crypto
 from wengang.regions.models import Region
 
 from .importers import columns as c
-from .models import EmploymentEvent, IntentRecord, Person
+from .models import CONSENT_FIELDS, EmploymentEvent, IntentRecord, Person
 
 EXPORT_FIELDS: tuple[str, ...] = (
     c.NAME,
@@ -38,7 +38,11 @@ EXPORT_FIELDS: tuple[str, ...] = (
     c.INTENT_DESTINATION,
     c.SKILLS,
     c.NOTES,
+    c.RETURN_DATE,
 )
+# Columns after the template's: the importer ignores them (unknown headers are kept and skipped).
+CONSENT_HEADER = "同意推送渠道"
+CONSENT_WORDS = {"sms": "短信", "wechat": "微信", "app": "站内", "phone": "电话"}
 BACKGROUND_THRESHOLD = 10_000
 
 
@@ -103,6 +107,8 @@ def export_rows(people: QuerySet[Person], *, unmasked: bool) -> Iterator[list[An
                 intent.destination if intent else "",
                 "、".join(person.skills),
                 person.notes,
+                person.return_date.isoformat() if person.return_date else "",
+                "、".join(w for ch, w in CONSENT_WORDS.items() if getattr(person, CONSENT_FIELDS[ch])),
             ]
 
 
@@ -117,6 +123,9 @@ def export_xlsx_bytes(
         cell = WriteOnlyCell(ws, value=c.canonical_header(key))
         cell.font = bold
         header.append(cell)
+    extra = WriteOnlyCell(ws, value=CONSENT_HEADER)
+    extra.font = bold
+    header.append(extra)
     ws.append(header)
     count = 0
     for row in export_rows(people, unmasked=unmasked):

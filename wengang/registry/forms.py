@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from .choices import Education, EmploymentStatus, Health, Intent, PovertyCategory
+from .models import ConsentChannel
 
 
 def _blank(choices: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
@@ -38,6 +39,22 @@ class PersonFilterForm(forms.Form):
     updated_since = forms.DateField(
         label=_("Updated since"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+    consent = forms.ChoiceField(
+        label=_("Consents to pushes by"), required=False, choices=_blank(list(ConsentChannel.choices))
+    )
+    returned_from = forms.DateField(
+        label=_("Returned from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    returned_to = forms.DateField(
+        label=_("Returned until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("returned_from"), data.get("returned_to")
+        if start and end and start > end:
+            self.add_error("returned_to", _("The end of the return period is before its start."))
+        return data
 
 
 class UnmaskForm(forms.Form):
@@ -77,6 +94,12 @@ class PersonForm(forms.Form):
     certificates = forms.CharField(label=_("Certificates"), required=False)
     is_three_without = forms.BooleanField(label=_("Three-without person"), required=False)
     notes = forms.CharField(label=_("Notes"), required=False, max_length=500)
+    return_date = forms.DateField(
+        label=_("Return date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("The day the person returned (or will return) home for the season."),
+    )
     status = forms.ChoiceField(
         label=_("Employment status"),
         required=False,
@@ -109,6 +132,23 @@ class PersonForm(forms.Form):
         data["skills"] = _split(data.get("skills", ""))
         data["certificates"] = _split(data.get("certificates", ""))
         return data
+
+
+class ConsentForm(forms.Form):
+    """Grant or withdraw consent to job pushes on one channel."""
+
+    channel = forms.ChoiceField(label=_("Channel"), choices=ConsentChannel.choices)
+    granted = forms.TypedChoiceField(
+        label=_("Consent"),
+        choices=[("1", _("Grant")), ("0", _("Withdraw"))],
+        coerce=lambda v: v == "1",
+    )
+    source = forms.ChoiceField(
+        label=_("Source"),
+        choices=[("staff", _("Staff")), ("worker", pgettext_lazy("source", "Worker"))],
+        initial="staff",
+    )
+    note = forms.CharField(label=_("Notes"), required=False, max_length=200)
 
 
 class LedgerUploadForm(forms.Form):

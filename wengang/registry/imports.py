@@ -373,6 +373,7 @@ class _Known:
     intent: str
     household_id: int | None
     poverty_category: str | None
+    return_date: dt.date | None = None
     latest: tuple[str, str, str, str, str, int | None] | None = (
         None  # status, place, prov., city, employer, pay
     )
@@ -406,6 +407,7 @@ _PERSON_FIELDS = (
     "status_since",
     "intent",
     "notes",
+    "return_date",
 )
 _HOUSEHOLD_FIELDS = (
     "id",
@@ -532,6 +534,7 @@ class _Writer:
                 "intent",
                 "household_id",
                 "household__poverty_category",
+                "return_date",
             ):
                 known[id_hash] = _Known(*values)
         by_pk = {k.pk: k for k in known.values()}
@@ -607,6 +610,7 @@ class _Writer:
                     day if r.status else None,
                     r.intent,
                     r.notes,
+                    self._date(r.return_date),
                 )
                 for (id_hash, r), pk, hk, id_sealed, phone_hash, phone_sealed in zip(
                     rows, person_keys, household_keys, ids_sealed, phone_hashes, phones_sealed, strict=True
@@ -672,6 +676,8 @@ class _Writer:
                 changed.append("status")
             if row.intent and person.intent != row.intent:
                 changed.append("intent")
+            if row.return_date and person.return_date != row.return_date:
+                changed.append("return_date")
             if changed:
                 changes.append((person, row, changed))
         if changes:
@@ -693,6 +699,8 @@ class _Writer:
             for name in changed:
                 if name in ("name", "village_code", "notes", "intent"):
                     values[name] = getattr(row, name)
+                elif name == "return_date":
+                    values["return_date"] = self._date(row.return_date)
                 elif name == "skills":
                     values["skills"] = self._skills(row.skills)
                 elif name == "phone":

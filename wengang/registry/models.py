@@ -6,12 +6,30 @@ and a masked copy for display, so lists never decrypt and a database dump holds 
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from wengang.core.models import TimeStampedModel, UnicodeJSONEncoder
 
 from .choices import Education, EmploymentStatus, Gender, Health, Intent, PovertyCategory, Relation, Source
+
+
+class ConsentChannel(models.TextChoices):
+    SMS = "sms", _("SMS")
+    WECHAT = "wechat", _("WeChat")
+    APP = "app", _("In-site app")
+    PHONE = "phone", _("Phone call")
+
+
+class ConsentSource(models.TextChoices):
+    STAFF = "staff", _("Staff")
+    WORKER = "worker", pgettext_lazy("source", "Worker")
+    IMPORT = "import", _("Import")
+
+
+# The Person column that holds the current consent of each channel (kept in step by wengang.registry.consent).
+CONSENT_FIELDS: dict[str, str] = {channel: f"consent_{channel}" for channel in ConsentChannel.values}
 
 
 class Household(TimeStampedModel):
@@ -73,6 +91,13 @@ class Person(TimeStampedModel):
     consent_push = models.BooleanField(_("consents to job pushes"), default=False)
     consent_at = models.DateTimeField(_("consent recorded at"), null=True, blank=True)
     consent_channel = models.CharField(_("consent channel"), max_length=20, blank=True)
+    # The current consent per channel; ``Consent`` rows are the history. ``db_default`` keeps raw INSERTs that
+    # do not name these columns (the ledger loader, COPY) valid: no consent until someone records one.
+    consent_sms = models.BooleanField(_("consents to SMS pushes"), default=False, db_default=False)
+    consent_wechat = models.BooleanField(_("consents to WeChat pushes"), default=False, db_default=False)
+    consent_app = models.BooleanField(_("consents to in-site pushes"), default=False, db_default=False)
+    consent_phone = models.BooleanField(_("consents to phone calls"), default=False, db_default=False)
+    return_date = models.DateField(_("return date"), null=True, blank=True, db_index=True)
     # The latest employment event and intent, kept in step by the services so lists can filter on them.
     status = models.CharField(
         _("employment status"), max_length=30, choices=EmploymentStatus.choices, blank=True, db_index=True
@@ -84,10 +109,67 @@ class Person(TimeStampedModel):
     class Meta:
         verbose_name = _("person")
         verbose_name_plural = _("people")
-        indexes = [models.Index(fields=["village_code", "status"], name="registry_person_village_status")]
+        indexes = [
+            models.Index(fields=["village_code", "status"], name="registry_person_village_status"),
+            # The list is ordered by (village_code, id): these let a filtered first page (and a keyset page)
+            # walk an index in order and stop after 50 rows instead of sorting every match.
+            models.Index(fields=["village_code", "id"], name="registry_person_list_order"),
+            models.Index(fields=["status", "village_code", "id"], name="registry_person_status_order"),
+            models.Index(fields=["intent", "village_code", "id"], name="registry_person_intent_order"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name}（{self.id_masked}）"
+
+
+class PovertyCategoryChange(models.Model):
+    """One dated change of a household's poverty category (the history of ``Household.poverty_category``)."""
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="poverty_changes")
+    category_from = models.CharField(
+        _("previous type"), max_length=20, choices=PovertyCategory.choices, blank=True
+    )
+    category_to = models.CharField(_("household type"), max_length=20, choices=PovertyCategory.choices)
+    effective_on = models.DateField(_("effective from"))
+    note = models.CharField(_("notes"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-effective_on", "-id"]
+        verbose_name = _("household type change")
+        verbose_name_plural = _("household type changes")
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.category_from}→{self.category_to} {self.effective_on}"
+
+
+class Consent(models.Model):
+    """One grant or withdrawal of consent to job pushes on one channel; the latest per channel is in force.
+
+    The person's ``consent_<channel>`` columns mirror the latest row, so "may we push" is a column read.
+    """
+
+    person = models.ForeignKey("registry.Person", on_delete=models.CASCADE, related_name="consents")
+    channel = models.CharField(_("channel"), max_length=10, choices=ConsentChannel.choices)
+    granted = models.BooleanField(_("consents"))
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    source = models.CharField(_("source"), max_length=10, choices=ConsentSource.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.CharField(_("notes"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        indexes = [models.Index(fields=["person", "channel", "-recorded_at"], name="registry_consent_latest")]
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.channel} {'+' if self.granted else '-'} {self.recorded_at:%Y-%m-%d}"
 
 
 class EmploymentEvent(models.Model):

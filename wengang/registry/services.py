@@ -25,7 +25,7 @@ from wengang.regions.models import Region
 
 from .choices import EmploymentStatus, Intent, PovertyCategory, Source
 from .identity import IdentityError, normalize_phone, parse_resident_id, protect_id, protect_phone
-from .models import EmploymentEvent, Household, IntentRecord, Person
+from .models import EmploymentEvent, Household, IntentRecord, Person, PovertyCategoryChange
 
 EDITABLE = (
     "name",
@@ -37,6 +37,7 @@ EDITABLE = (
     "is_three_without",
     "relation",
     "notes",
+    "return_date",
 )
 
 
@@ -279,6 +280,13 @@ def household_update(
         household.poverty_category = poverty_category
         household.poverty_set_on = timezone.localdate()
         household.save(update_fields=["poverty_category", "poverty_set_on", "updated_at"])
+        PovertyCategoryChange.objects.create(
+            household=household,
+            category_from=before,
+            category_to=poverty_category,
+            effective_on=household.poverty_set_on,
+            recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
         audit_record(
             action=Action.UPDATE,
             actor=actor,

@@ -17,3 +17,28 @@ urlpatterns = [
     path("<int:pk>/edit/", views.person_edit_view, name="person_edit"),
     path("<int:pk>/unmask/", views.person_unmask_view, name="person_unmask"),
 ]
+
+from . import household_views  # noqa: E402  (appended: households and consent)
+
+urlpatterns += [
+    path("households/<int:pk>/", household_views.household_detail_view, name="household_detail"),
+    path(
+        "households/<int:pk>/members/add/",
+        household_views.household_member_add_view,
+        name="household_member_add",
+    ),
+    path(
+        "households/<int:pk>/members/<int:person_pk>/relation/",
+        household_views.household_member_relation_view,
+        name="household_member_relation",
+    ),
+    path(
+        "households/<int:pk>/members/<int:person_pk>/remove/",
+        household_views.household_member_remove_view,
+        name="household_member_remove",
+    ),
+    path("households/<int:pk>/head/", household_views.household_head_set_view, name="household_head_set"),
+    path("households/<int:pk>/type/", household_views.household_poverty_view, name="household_poverty_set"),
+    path("<int:pk>/household/new/", household_views.household_create_view, name="household_create"),
+    path("<int:pk>/consent/", views.person_consent_view, name="person_consent"),
+]

@@ -6,7 +6,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,9 +18,11 @@ from wengang.audit.services import audit_record
 from wengang.core.forms import add_service_errors
 from wengang.regions.models import Region
 
-from .forms import PersonFilterForm, PersonForm, UnmaskForm
-from .models import Person
-from .selectors import PersonFilters, person_get, person_list
+from .consent import consent_history, consent_record, consent_state
+from .forms import ConsentForm, PersonFilterForm, PersonForm, UnmaskForm
+from .household_forms import HouseholdCreateForm
+from .models import ConsentChannel, Person
+from .selectors import PersonFilters, person_get, person_list, person_page
 from .services import EmploymentChange, person_create, person_unmask, person_update
 
 
@@ -37,9 +38,16 @@ def person_list_view(request: HttpRequest) -> HttpResponse:
     form = PersonFilterForm(request.GET or None)
     filters = _filters(form)
     qs = person_list(user=request.user, filters=filters)
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = person_page(
+        qs,
+        page=_int(request.GET.get("page"), 1),
+        after=request.GET.get("after", ""),
+        before=request.GET.get("before", ""),
+        number=_int(request.GET.get("n"), None),
+    )
     params = request.GET.copy()
-    params.pop("page", None)
+    for key in ("page", "after", "before", "n"):
+        params.pop(key, None)
     audit_record(
         action=Action.VIEW,
         actor=request.user,
@@ -48,7 +56,7 @@ def person_list_view(request: HttpRequest) -> HttpResponse:
         changes={
             "list": True,
             "page": page.number,
-            "count": page.paginator.count,
+            "count": page.count.value,
             "filters": {k: str(v) for k, v in filters.__dict__.items() if v not in (None, "")},
         },
     )
@@ -65,6 +73,13 @@ def person_list_view(request: HttpRequest) -> HttpResponse:
             "villages": villages,
         },
     )
+
+
+def _int(value: Any, default: Any) -> Any:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
 
 
 def _person(request: HttpRequest, pk: int) -> Person:
@@ -85,7 +100,11 @@ def person_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         request=request,
     )
     household = person.household
-    members = list(household.members.exclude(pk=person.pk)) if household is not None else []
+    members = (
+        list(person_list(user=request.user).filter(household_id=household.pk).exclude(pk=person.pk))
+        if household is not None
+        else []
+    )
     village = Region.objects.filter(code=person.village_code).select_related("parent__parent").first()
     context: dict[str, Any] = {
         "person": person,
@@ -93,8 +112,51 @@ def person_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         "village": village,
         "events": person.employment_events.all()[:50],
         "intents": person.intents.all()[:20],
+        "consent": [
+            (value, label, state)
+            for (value, label), state in zip(
+                ConsentChannel.choices, consent_state(person).values(), strict=True
+            )
+        ],
+        "consents": consent_history(person, limit=30),
+        "consent_form": ConsentForm(),
+        "household_form": HouseholdCreateForm(),
     }
     return render(request, "registry/person_detail.html", context)
+
+
+@require_perm("registry.edit")
+@require_http_methods(["POST"])
+def person_consent_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Grant or withdraw consent to pushes on one channel; in force at once."""
+    person = _person(request, pk)
+    form = ConsentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose the channel and whether consent is granted or withdrawn."))
+        return redirect("registry:person_detail", pk=person.pk)
+    data = form.cleaned_data
+    try:
+        consent_record(
+            actor=request.user,
+            person=person,
+            channel=data["channel"],
+            granted=data["granted"],
+            source=data["source"],
+            note=data["note"],
+            request=request,
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        label = ConsentChannel(data["channel"]).label
+        if data["granted"]:
+            messages.success(request, _("Consent to %(channel)s pushes recorded.") % {"channel": label})
+        else:
+            messages.success(
+                request,
+                _("Consent to %(channel)s pushes withdrawn; it applies at once.") % {"channel": label},
+            )
+    return redirect("registry:person_detail", pk=person.pk)
 
 
 @require_perm("registry.unmask")
@@ -149,6 +211,7 @@ PROFILE_FIELDS = (
     "certificates",
     "is_three_without",
     "notes",
+    "return_date",
 )
 
 

@@ -434,3 +434,27 @@ def test_duplicate_ids_of_plain_rows_are_in_the_error_workbook(people):
     sheet = openpyxl.load_workbook(io.BytesIO(bytes(record.error_report))).active
     assert [sheet.cell(r, 2).value for r in (2, 3)] == [2, 5]
     assert [sheet.cell(r, 3).value for r in (2, 3)] == ["人0", "人0"]
+
+
+def test_return_date_is_stored_and_updated(people):
+    """返乡时间 lands in Person.return_date on create, is unchanged on re-import, and a new date updates."""
+    village = Region.objects.filter(code__startswith="410329001", level="village").order_by("code")[0].code
+    user = people["county_admin"]
+    ids = [make_id("410329", "19880808", 700 + i) for i in range(2)]
+
+    def sheet(day: str) -> bytes:
+        rows = ["姓名,身份证号,村代码,返乡时间"] + [f"返乡{i},{ids[i]},{village},{day}" for i in range(2)]
+        return "\n".join(rows).encode()
+
+    def load(data: bytes, name: str):
+        return ledger_import_load(import_id=ledger_import_validate(user=user, data=data, filename=name).pk)
+
+    assert load(sheet("2027年1月20日"), "a.csv").created == 2
+    assert set(Person.objects.filter(name__startswith="返乡").values_list("return_date", flat=True)) == {
+        dt.date(2027, 1, 20)
+    }
+    again = load(sheet("2027-01-20"), "b.csv")
+    assert (again.updated, again.unchanged) == (0, 2)
+    moved = load(sheet("2027/2/3"), "c.csv")
+    assert moved.updated == 2
+    assert Person.objects.get(name="返乡0").return_date == dt.date(2027, 2, 3)
