@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+
+T = TypeVar("T")
 
 
 def add_service_errors(form: Any, exc: ValidationError, *, fallback: str | None = None) -> None:
@@ -18,3 +21,20 @@ def add_service_errors(form: Any, exc: ValidationError, *, fallback: str | None 
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(fallback if fallback in form.fields else None, exc.messages)
+
+
+def call_service(
+    form: Any, service: Callable[..., T], /, *, fallback: str | None = None, **kwargs: Any
+) -> tuple[bool, T | None]:
+    """Run ``service(**kwargs)`` for a form: its refusals become the form's errors.
+
+    Returns ``(True, result)``, or ``(False, None)`` after a ValidationError (shown per field, see
+    :func:`add_service_errors`) or a PermissionDenied (shown above the form).
+    """
+    try:
+        return True, service(**kwargs)
+    except ValidationError as exc:
+        add_service_errors(form, exc, fallback=fallback)
+    except PermissionDenied as exc:
+        form.add_error(None, str(exc))
+    return False, None

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 from wengang.accounts.permissions import require_perm
 from wengang.audit.models import Action
 from wengang.audit.services import audit_record
-from wengang.core.forms import add_service_errors
+from wengang.core.forms import call_service
 
 from .models import Enterprise, LayoffReport, RetentionKind, StaffReport
 from .report_forms import (
@@ -141,22 +141,19 @@ def staff_report_create_view(request: HttpRequest) -> HttpResponse:
         enterprise = data.get("enterprise") or fixed
         if enterprise is None:
             raise Http404
-        try:
-            report = staff_report_submit(
-                actor=request.user,
-                enterprise=enterprise,
-                reported_on=data["reported_on"],
-                staff_on_payroll=data["staff_on_payroll"],
-                staying_over=data["staying_over"],
-                measures=form.measures(),
-                notes=data["notes"],
-                request=request,
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
-        else:
+        ok, report = call_service(
+            form,
+            staff_report_submit,
+            actor=request.user,
+            enterprise=enterprise,
+            reported_on=data["reported_on"],
+            staff_on_payroll=data["staff_on_payroll"],
+            staying_over=data["staying_over"],
+            measures=form.measures(),
+            notes=data["notes"],
+            request=request,
+        )
+        if ok and report is not None:
             messages.success(
                 request,
                 _("The report of %(name)s for %(date)s has been saved.")
@@ -218,21 +215,18 @@ def layoff_create_view(request: HttpRequest) -> HttpResponse:
         enterprise = data.get("enterprise") or fixed
         if enterprise is None:
             raise Http404
-        try:
-            layoff = layoff_report(
-                actor=request.user,
-                enterprise=enterprise,
-                reported_on=data["reported_on"],
-                people=data["people"],
-                staff_before=data["staff_before"],
-                reason=data["reason"],
-                request=request,
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
-        else:
+        ok, layoff = call_service(
+            form,
+            layoff_report,
+            actor=request.user,
+            enterprise=enterprise,
+            reported_on=data["reported_on"],
+            people=data["people"],
+            staff_before=data["staff_before"],
+            reason=data["reason"],
+            request=request,
+        )
+        if ok and layoff is not None:
             if layoff.is_mass:
                 messages.warning(
                     request,
@@ -360,15 +354,16 @@ def alert_acknowledge_view(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404 from exc
     form = AcknowledgeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            layoff_acknowledge(
-                actor=request.user, layoff=layoff, note=form.cleaned_data["note"], request=request
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc, fallback="note")
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
-        else:
+        ok, _result = call_service(
+            form,
+            layoff_acknowledge,
+            fallback="note",
+            actor=request.user,
+            layoff=layoff,
+            note=form.cleaned_data["note"],
+            request=request,
+        )
+        if ok:
             messages.success(
                 request,
                 _("The alert on %(name)s has been acknowledged.") % {"name": layoff.enterprise.name},

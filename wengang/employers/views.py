@@ -22,7 +22,7 @@ from wengang.accounts.permissions import require_perm
 from wengang.audit.models import Action
 from wengang.audit.services import audit_record
 from wengang.core.excel import XLSX, xlsx_response
-from wengang.core.forms import add_service_errors
+from wengang.core.forms import add_service_errors, call_service
 from wengang.jobs.choices import OPEN_STATUSES
 from wengang.regions.models import Region
 from wengang.registry.importers.reading import TableError
@@ -204,15 +204,15 @@ def enterprise_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
         current_area=enterprise.area_code,
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            changed = enterprise_update(
-                actor=request.user, enterprise=enterprise, data=form.cleaned_data, request=request
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
-        else:
+        ok, changed = call_service(
+            form,
+            enterprise_update,
+            actor=request.user,
+            enterprise=enterprise,
+            data=form.cleaned_data,
+            request=request,
+        )
+        if ok:
             messages.success(request, _("Saved.") if changed else _("Nothing was changed."))
             return redirect("employers:enterprise_detail", pk=enterprise.pk)
     return render(request, "employers/enterprise_form.html", {"form": form, "enterprise": enterprise})

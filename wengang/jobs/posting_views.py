@@ -17,7 +17,7 @@ from wengang.accounts.permissions import require_perm
 from wengang.audit.models import Action
 from wengang.audit.services import audit_record
 from wengang.core.excel import xlsx_response
-from wengang.core.forms import add_service_errors
+from wengang.core.forms import add_service_errors, call_service
 from wengang.employers.models import KeyCategory
 from wengang.employers.selectors import enterprise_queryset, is_employer_only
 from wengang.regions.models import Region
@@ -279,15 +279,16 @@ def posting_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
             suggestions = _suggest(form)
             form.add_error("occupation", _("Confirm the occupation suggested from your description."))
         else:
-            try:
-                changed = posting_update(
-                    actor=request.user, posting=posting, data=form.service_data(), request=request
-                )
-            except ValidationError as exc:
-                add_service_errors(form, exc, fallback="title")
-            except PermissionDenied as exc:
-                form.add_error(None, str(exc))
-            else:
+            ok, changed = call_service(
+                form,
+                posting_update,
+                fallback="title",
+                actor=request.user,
+                posting=posting,
+                data=form.service_data(),
+                request=request,
+            )
+            if ok:
                 if changed:
                     messages.success(request, _("Saved."))
                 return redirect("jobs:posting_detail", pk=posting.pk)

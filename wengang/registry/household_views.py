@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from wengang.accounts.permissions import require_perm
 from wengang.audit.models import Action
 from wengang.audit.services import audit_record
-from wengang.core.forms import add_service_errors
+from wengang.core.forms import call_service
 from wengang.regions.models import Region
 
 from .household_forms import (
@@ -140,20 +140,17 @@ def household_member_add_view(request: HttpRequest, pk: int) -> HttpResponse:
         except Person.DoesNotExist:
             form.add_error(None, _("No registered person with this number in your area."))
         else:
-            try:
-                household_member_add(
-                    actor=request.user,
-                    household=household,
-                    person=person,
-                    relation=form.cleaned_data["relation"],
-                    move_village=form.cleaned_data["move_village"],
-                    request=request,
-                )
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            except PermissionDenied as exc:
-                form.add_error(None, str(exc))
-            else:
+            ok, _result = call_service(
+                form,
+                household_member_add,
+                actor=request.user,
+                household=household,
+                person=person,
+                relation=form.cleaned_data["relation"],
+                move_village=form.cleaned_data["move_village"],
+                request=request,
+            )
+            if ok:
                 messages.success(request, _("%(name)s has joined the household.") % {"name": person.name})
                 return redirect("registry:household_detail", pk=household.pk)
     return _render(request, household, add_form=form)
@@ -189,19 +186,16 @@ def household_head_set_view(request: HttpRequest, pk: int) -> HttpResponse:
     form = HeadSetForm(request.POST)
     if form.is_valid():
         person = _person(request, form.cleaned_data["person"])
-        try:
-            household_head_set(
-                actor=request.user,
-                household=household,
-                person=person,
-                former_head_relation=form.cleaned_data["former_head_relation"],
-                request=request,
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
-        else:
+        ok, _result = call_service(
+            form,
+            household_head_set,
+            actor=request.user,
+            household=household,
+            person=person,
+            former_head_relation=form.cleaned_data["former_head_relation"],
+            request=request,
+        )
+        if ok:
             messages.success(request, _("%(name)s is now the household head.") % {"name": person.name})
             return redirect("registry:household_detail", pk=household.pk)
     return _render(request, household, head_form=form)
@@ -232,20 +226,17 @@ def household_poverty_view(request: HttpRequest, pk: int) -> HttpResponse:
     household = _household(request, pk)
     form = PovertySetForm(request.POST)
     if form.is_valid():
-        try:
-            change = household_poverty_set(
-                actor=request.user,
-                household=household,
-                poverty_category=form.cleaned_data["poverty_category"],
-                effective_on=form.cleaned_data["effective_on"],
-                note=form.cleaned_data["note"],
-                request=request,
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
-        else:
+        ok, change = call_service(
+            form,
+            household_poverty_set,
+            actor=request.user,
+            household=household,
+            poverty_category=form.cleaned_data["poverty_category"],
+            effective_on=form.cleaned_data["effective_on"],
+            note=form.cleaned_data["note"],
+            request=request,
+        )
+        if ok:
             if change is None:
                 messages.info(request, _("The household already has this type; nothing changed."))
             else:
