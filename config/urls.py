@@ -10,6 +10,7 @@ urlpatterns = [
     path("registry/", include("wengang.registry.urls")),
     path("enterprises/", include("wengang.employers.urls")),
     path("jobs/", include("wengang.jobs.urls")),
+    path("training/", include("wengang.training.urls")),
     path("assistance/", include("wengang.assistance.urls")),
     path("matching/", include("wengang.matching.urls")),
     path("board/", include("wengang.portal.urls")),

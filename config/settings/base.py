@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "wengang.audit",
     "wengang.registry",
     "wengang.jobs",
+    "wengang.training",
     "wengang.assistance",
     "wengang.matching",
     "wengang.portal",

@@ -78,6 +78,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # Matching: runs and the recommendations they store (people's data: registry staff only).
     "matching.view": ADMIN_ROLES | {Role.SPECIALIST},
     "matching.run": ADMIN_ROLES | {Role.SPECIALIST},
+    # Vocational training (职业技能培训): programmes, enrolments and their subsidies.
+    "training.view": ADMIN_ROLES | {Role.SPECIALIST},
+    "training.edit": ADMIN_ROLES | {Role.SPECIALIST},
     "audit.view": frozenset({Role.AUDITOR}),
     "audit.verify": frozenset({Role.AUDITOR}),
     "tasks.view": frozenset(STAFF_ROLES),

@@ -49,7 +49,10 @@ def case_progress(case: PriorityCase) -> tuple[int, int, int, bool]:
         offers=Count("posting", filter=Q(kind=RecordKind.JOB_OFFER), distinct=True),
         training=Count("pk", filter=Q(kind__in=TRAINING_KINDS)),
     )
-    p = Progress(counts["guidance"], counts["offers"], counts["training"])
+    from wengang.training.services import training_count
+
+    # Training counts both what the case's records say and the person's enrolments in the training app.
+    p = Progress(counts["guidance"], counts["offers"], counts["training"] + training_count(case.person))
     return p.guidance, p.job_offers, p.training, p.complete
 
 
@@ -59,6 +62,21 @@ def _count(kind_q: Q, field: str = "pk", *, distinct: bool = False) -> Coalesce:
         .order_by()
         .values("case")
         .annotate(n=Count(field, distinct=distinct))
+        .values("n")
+    )
+    return Coalesce(Subquery(sub, output_field=IntegerField()), Value(0))
+
+
+def _enrolments() -> Coalesce:
+    """Enrolments (attending or completed) of the case's person in the training app."""
+    from wengang.training.models import Enrolment
+    from wengang.training.services import COUNTS_AS_TRAINING
+
+    sub = (
+        Enrolment.objects.filter(person=OuterRef("person"), status__in=COUNTS_AS_TRAINING)
+        .order_by()
+        .values("person")
+        .annotate(n=Count("pk"))
         .values("n")
     )
     return Coalesce(Subquery(sub, output_field=IntegerField()), Value(0))
@@ -81,7 +99,7 @@ def with_progress(qs: QuerySet[PriorityCase]) -> QuerySet[PriorityCase]:
     return qs.annotate(
         n_guidance=_count(Q(kind=RecordKind.GUIDANCE)),
         n_offers=_count(Q(kind=RecordKind.JOB_OFFER), "posting", distinct=True),
-        n_training=_count(Q(kind__in=TRAINING_KINDS)),
+        n_training=_count(Q(kind__in=TRAINING_KINDS)) + _enrolments(),
     )
 
 

@@ -261,3 +261,117 @@ class ReturnWorker(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.row_number})"
+
+
+class WelfarePlacementStatus(models.TextChoices):
+    ACTIVE = "active", _("On the post")
+    RENEWED = "renewed", _("Renewed")
+    ENDED = "ended", _("Ended")
+
+
+class WelfareExitReason(models.TextChoices):
+    FOUND_JOB = "found_job", _("Found other work")
+    MOVED = "moved", _("Moved away")
+    HEALTH = "health", _("Health")
+    TERM_ENDED = "term_ended", _("Term ended")
+    DISMISSED = "dismissed", _("Dismissed")
+    OTHER = "other", _("Other reason")
+
+
+class WelfarePlacement(models.Model):
+    """公益性岗位安置: a 三无 person placed on a public-welfare post near home, for a term and an allowance.
+
+    A renewal is a new row pointing at the one it continues (``renewed_from``); the old row is marked
+    renewed and keeps its place, so the posting's filled count moves only on placement and exit.
+    """
+
+    posting = models.ForeignKey(
+        Posting,
+        verbose_name=_("public-welfare post"),
+        on_delete=models.PROTECT,
+        related_name="welfare_placements",
+        limit_choices_to={"is_public_welfare": True},
+    )
+    person = models.ForeignKey(
+        "registry.Person",
+        verbose_name=_("person"),
+        on_delete=models.PROTECT,
+        related_name="welfare_placements",
+    )
+    start_date = models.DateField(_("term starts"))
+    end_date = models.DateField(_("term ends"))
+    monthly_allowance = models.DecimalField(_("monthly allowance (yuan)"), max_digits=8, decimal_places=2)
+    status = models.CharField(
+        _("status"),
+        max_length=8,
+        choices=WelfarePlacementStatus.choices,
+        default=WelfarePlacementStatus.ACTIVE,
+        db_index=True,
+    )
+    exit_date = models.DateField(_("exit date"), null=True, blank=True)
+    exit_reason = models.CharField(
+        _("exit reason"), max_length=12, choices=WelfareExitReason.choices, blank=True
+    )
+    exit_note = models.CharField(_("exit note"), max_length=300, blank=True)
+    renewed_from = models.OneToOneField(
+        "self",
+        verbose_name=_("renewal of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="renewal",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("public-welfare placement")
+        verbose_name_plural = _("public-welfare placements")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=Q(status="active"),
+                name="jobs_welfare_one_active_per_person",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")), name="jobs_welfare_term_order"
+            ),
+            models.CheckConstraint(
+                condition=Q(monthly_allowance__gte=0), name="jobs_welfare_allowance_nonneg"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}@{self.posting_id} {self.start_date}–{self.end_date}"
+
+
+class WelfareWorkMonth(models.Model):
+    """Days a placed person worked in one month and the allowance paid for it."""
+
+    placement = models.ForeignKey(WelfarePlacement, on_delete=models.CASCADE, related_name="work_months")
+    month = models.DateField(_("month"))  # always the first day of the month
+    days_worked = models.PositiveSmallIntegerField(_("days worked"))
+    allowance_paid = models.DecimalField(
+        _("allowance paid (yuan)"), max_digits=8, decimal_places=2, default=0
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["placement", "month"]
+        verbose_name = _("public-welfare work month")
+        verbose_name_plural = _("public-welfare work months")
+        constraints = [
+            models.UniqueConstraint(fields=["placement", "month"], name="jobs_welfare_month_unique"),
+            models.CheckConstraint(condition=Q(days_worked__lte=31), name="jobs_welfare_days_max"),
+            models.CheckConstraint(condition=Q(allowance_paid__gte=0), name="jobs_welfare_paid_nonneg"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.placement_id} {self.month:%Y-%m}"

@@ -170,12 +170,14 @@ def posting_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         request=request,
     )
     from .referrals import posting_pipeline_context
+    from .welfare_views import welfare_posting_context
 
     return render(
         request,
         "jobs/posting_detail.html",
         {
             **posting_pipeline_context(user=_user(request), posting=posting),
+            **welfare_posting_context(user=_user(request), posting=posting),
             "posting": posting,
             "area_name": _area_names({posting.area_code}).get(posting.area_code, ""),
             "transitions": _allowed_transitions(request.user, posting)

@@ -223,3 +223,33 @@ def test_close_needs_a_note_for_other(people, person_in_township):
     case.refresh_from_db()
     assert (case.status, case.close_reason, case.close_note) == ("closed", "other", "去世")
     assert case.closed_at is not None
+
+
+def test_training_enrolment_counts_toward_the_one_training(people, person_in_township):
+    """A person attending a programme of the training app has their 131 "1 training" done, in both reads."""
+    import datetime as dt
+
+    from wengang.assistance.models import PriorityCase
+    from wengang.assistance.selectors import case_progress, with_progress
+    from wengang.training.models import Enrolment, Programme
+
+    case = PriorityCase.objects.create(
+        person=person_in_township,
+        reason="three_without",
+        area_code=person_in_township.village_code,
+        due_date=dt.date(2027, 1, 31),
+    )
+    assert case_progress(case)[2] == 0
+    programme = Programme.objects.create(
+        name="焊工培训",
+        provider="伊川职校",
+        area_code="410329",
+        start_date=dt.date(2026, 12, 1),
+        end_date=dt.date(2026, 12, 20),
+        places=30,
+    )
+    Enrolment.objects.create(
+        programme=programme, person=person_in_township, enrolled_on=dt.date(2026, 11, 28), status="attending"
+    )
+    assert case_progress(case)[2] == 1
+    assert with_progress(PriorityCase.objects.filter(pk=case.pk)).get().n_training == 1
