@@ -144,9 +144,41 @@ def _demo_services() -> None:
     from wengang.matching.runs import match_run_create, match_run_execute
 
     cases_open_automatically()
+    _demo_training()
     if not MatchRun.objects.exists():
         city = User.objects.get(username="city")
         match_run_execute(run_id=match_run_create(actor=city, scope_code="410300").pk)
+
+
+def _demo_training() -> None:
+    """A few vocational training programmes in 伊川县 (skills the demo postings ask for)."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from wengang.jobs.models import Occupation
+    from wengang.training.models import Programme
+    from wengang.training.services import programme_create
+
+    if Programme.objects.exists():
+        return
+    county = User.objects.get(username="county410329")
+    start = timezone.localdate() + dt.timedelta(days=7)
+    for name, provider, occupation, days, places, subsidy in (
+        ("电焊工（初级）技能培训班", "伊川县职业技术培训学校", "焊工", 20, 40, 1200),
+        ("叉车司机培训班", "伊川县交通技工学校", "叉车司机", 10, 30, 800),
+        ("育婴员（母婴护理）培训班", "伊川县妇女儿童服务中心", "育婴员", 15, 25, 1000),
+    ):
+        programme_create(
+            actor=county,
+            name=name,
+            provider=provider,
+            area_code="410329",
+            start_date=start,
+            end_date=start + dt.timedelta(days=days),
+            places=places,
+            occupation=Occupation.objects.filter(name=occupation).first(),
+            subsidy_per_person=Decimal(subsidy),
+        )
 
 
 def demo_logins() -> list[dict[str, str]]:

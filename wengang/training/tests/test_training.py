@@ -33,7 +33,6 @@ START = dt.date(2026, 4, 1)
 END = dt.date(2026, 4, 10)
 
 
-
 @pytest.fixture(autouse=True)
 def _english():
     """The messages are checked by their English text (the catalogue translates them for users)."""
@@ -41,6 +40,7 @@ def _english():
 
     with translation.override("en"):
         yield
+
 
 def login(client, user):
     client.force_login(user, backend="wengang.accounts.backends.StaffBackend")
