@@ -15,6 +15,7 @@ from django.utils import timezone
 from wengang.accounts.scoping import code_in_scope, scope_queryset
 from wengang.jobs.models import Posting
 from wengang.jobs.selectors import published_postings
+from wengang.regions.selectors import region_names
 
 from .choices import (
     REQUIRED_GUIDANCE,
@@ -224,7 +225,6 @@ def _rate(row: dict[str, Any]) -> dict[str, Any]:
 
 def dashboard_data(*, user: Any) -> dict[str, Any]:
     """Completion rates per county or township, and each specialist's caseload, computed in SQL."""
-    from wengang.regions.models import Region
 
     today = timezone.localdate()
     qs = with_progress(dashboard_queryset(user))
@@ -237,7 +237,7 @@ def dashboard_data(*, user: Any) -> dict[str, Any]:
         .annotate(**_totals(qs, today))
         .order_by("area")
     )
-    names = dict(Region.objects.filter(code__in=[a["area"] for a in areas]).values_list("code", "name"))
+    names = region_names([a["area"] for a in areas])
     for a in areas:
         a["name"] = names.get(a["area"], a["area"])
         _rate(a)

@@ -21,6 +21,7 @@ from openpyxl.styles import Font
 
 from wengang.accounts.scoping import area_prefixes, code_in_scope
 from wengang.regions.models import Region, RegionCodeChange
+from wengang.regions.selectors import region_names
 
 from .models import AlertState, LayoffReport, RetentionKind, RetentionMeasure, StaffReport
 from .selectors import is_employer_only, layoff_alerts, layoff_list, staff_report_list
@@ -202,7 +203,7 @@ def retention_summary(
         if item["kind"] in r.amount:
             r.amount[item["kind"]] += item["amount_sum"] or 0
             r.people[item["kind"]] += item["people_sum"] or 0
-    names = dict(Region.objects.filter(code__in=list(by_county)).values_list("code", "name"))
+    names = region_names(list(by_county))
     rows = sorted(by_county.values(), key=lambda r: r.code)
     total = SummaryRow(code="", name="")
     for r in rows:

@@ -24,7 +24,7 @@ from wengang.audit.services import audit_record
 from wengang.core.excel import XLSX, xlsx_response
 from wengang.core.forms import add_service_errors, call_service
 from wengang.jobs.choices import OPEN_STATUSES
-from wengang.regions.models import Region
+from wengang.regions.selectors import region_names
 from wengang.registry.importers.reading import TableError
 
 from . import importers, industries
@@ -54,7 +54,7 @@ def _filtered(request: HttpRequest) -> tuple[EnterpriseFilterForm, QuerySet[Ente
 
 def _area_names(codes: set[str]) -> dict[str, str]:
     counties = {c[:6] for c in codes}
-    return dict(Region.objects.filter(code__in=counties | codes).values_list("code", "name"))
+    return region_names(counties | codes)
 
 
 def _area_label(names: dict[str, str], code: str) -> str:

@@ -21,6 +21,7 @@ from wengang.core.forms import add_service_errors, call_service
 from wengang.employers.models import KeyCategory
 from wengang.employers.selectors import enterprise_queryset, is_employer_only
 from wengang.regions.models import Region
+from wengang.regions.selectors import region_names
 
 from .choices import OPEN_REFERRAL_STATES, TRANSITIONS, PostingStatus
 from .dispatch import DispatchFilters, by_category, dispatch_board, dispatch_totals
@@ -82,13 +83,9 @@ def posting_list_view(request: HttpRequest) -> HttpResponse:
             "page": page,
             "params": params.urlencode(),
             "review_count": review_count,
-            "area_names": _area_names({p.area_code for p in page}),
+            "area_names": region_names({p.area_code for p in page}),
         },
     )
-
-
-def _area_names(codes: set[str]) -> dict[str, str]:
-    return dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
 
 
 @require_perm("postings.view")
@@ -179,7 +176,7 @@ def posting_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             **posting_pipeline_context(user=_user(request), posting=posting),
             **welfare_posting_context(user=_user(request), posting=posting),
             "posting": posting,
-            "area_name": _area_names({posting.area_code}).get(posting.area_code, ""),
+            "area_name": region_names({posting.area_code}).get(posting.area_code, ""),
             "transitions": _allowed_transitions(request.user, posting)
             if _user(request).can("postings.edit")
             else [],

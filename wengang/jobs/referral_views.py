@@ -21,6 +21,7 @@ from wengang.audit.services import audit_record
 from wengang.core.excel import xlsx_response
 from wengang.employers.selectors import is_employer_only
 from wengang.regions.models import Region
+from wengang.regions.selectors import region_names
 from wengang.registry.models import Person
 from wengang.registry.selectors import PersonFilters, person_list
 
@@ -79,10 +80,6 @@ def _ages(people: Any) -> None:
         p.person_age = age_on(p.birth_date, today)
 
 
-def _village_names(codes: set[str]) -> dict[str, str]:
-    return dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
-
-
 @require_perm("referrals.view")
 def referral_list_view(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
@@ -120,7 +117,7 @@ def referral_list_view(request: HttpRequest) -> HttpResponse:
     }
     if employer:
         return render(request, "jobs/referral_list_employer.html", context)
-    context["villages"] = _village_names({r.person.village_code for r in page})
+    context["villages"] = region_names({r.person.village_code for r in page})
     context["can_create"] = user.can("referrals.create")
     return render(request, "jobs/referral_list.html", context)
 
@@ -302,7 +299,7 @@ def referral_create_view(request: HttpRequest) -> HttpResponse:
         page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
         _ages(page)
         context.update(mode="person", search=search_form, page=page, searched=bool(q))
-        context["villages"] = _village_names({p.village_code for p in page})
+        context["villages"] = region_names({p.village_code for p in page})
         audit_record(
             action=Action.VIEW,
             actor=user,

@@ -21,7 +21,8 @@ from django.utils.translation import gettext as _
 from wengang.audit.models import Action
 from wengang.audit.services import audit_record
 from wengang.employers.selectors import is_employer_only
-from wengang.regions.models import Region, RegionCodeChange
+from wengang.regions.models import RegionCodeChange
+from wengang.regions.selectors import region_names
 from wengang.registry.choices import EmploymentStatus, Source
 from wengang.registry.models import Person
 from wengang.registry.selectors import person_list
@@ -160,10 +161,6 @@ def _county(code: str) -> str:
     return new or county
 
 
-def _names(codes: list[str]) -> dict[str, str]:
-    return dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
-
-
 @dataclass(frozen=True)
 class WorkPlace:
     status: str
@@ -183,7 +180,7 @@ def work_place(person: Person, posting: Posting) -> WorkPlace:
     else:
         status = EmploymentStatus.EMPLOYED_OUT_OF_PROVINCE
     province_code, city_code = work[:2] + "0000", work[:4] + "00"
-    names = _names([province_code, city_code, work])
+    names = region_names([province_code, city_code, work])
     province = names.get(province_code, "")
     city = names.get(city_code, "") if city_code != province_code else ""
     place = posting.address or (names.get(work, "") if work not in (province_code, city_code) else "")

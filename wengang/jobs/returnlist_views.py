@@ -25,7 +25,7 @@ from wengang.audit.services import audit_record
 from wengang.core.excel import XLSX, xlsx_response
 from wengang.core.forms import add_service_errors
 from wengang.employers.selectors import is_employer_only
-from wengang.regions.models import Region
+from wengang.regions.selectors import region_names
 from wengang.registry.selectors import PersonFilters, person_list
 
 from .choices import ContactStatus, MatchMethod
@@ -214,7 +214,7 @@ def returnlist_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
                 "visible_persons": set(
                     person_list(user=user).filter(pk__in=person_ids).values_list("pk", flat=True)
                 ),
-                "villages": dict(Region.objects.filter(code__in=codes).values_list("code", "name")),
+                "villages": region_names(codes),
                 "method_labels": METHOD_LABELS,
                 "can_contact": user.can("returnlists.contact"),
                 "next": request.get_full_path(),
@@ -324,9 +324,7 @@ def returnworker_match_view(request: HttpRequest, pk: int) -> HttpResponse:
                 "row": worker.pk,
             },
         )
-    villages = dict(
-        Region.objects.filter(code__in={p.village_code for p in candidates}).values_list("code", "name")
-    )
+    villages = region_names({p.village_code for p in candidates})
     return render(
         request,
         "jobs/returnlist_worker.html",
@@ -408,11 +406,7 @@ def returnlist_export_view(request: HttpRequest, pk: int) -> HttpResponse:
             for w, day in zip(workers, contacted, strict=True)
         ]
     else:
-        villages = dict(
-            Region.objects.filter(code__in={w.area_code for w in workers if w.area_code}).values_list(
-                "code", "name"
-            )
-        )
+        villages = region_names({w.area_code for w in workers if w.area_code})
         headers = [
             _("Row"),
             pgettext("person", "Name"),

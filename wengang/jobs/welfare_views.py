@@ -21,6 +21,7 @@ from wengang.audit.services import audit_record
 from wengang.core.excel import xlsx_response
 from wengang.core.forms import add_service_errors
 from wengang.regions.models import Region
+from wengang.regions.selectors import region_names
 
 from .choices import PostingStatus
 from .models import Posting, WelfarePlacement, WelfarePlacementStatus
@@ -44,10 +45,6 @@ CANDIDATES_SHOWN = 50
 
 def _user(request: HttpRequest) -> Any:
     return request.user
-
-
-def _names(codes: set[str]) -> dict[str, str]:
-    return dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
 
 
 def _townships(user: Any) -> list[tuple[str, str]]:
@@ -94,7 +91,7 @@ def welfare_list_view(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "params": _params(request),
-            "villages": _names({p.person.village_code for p in page}),
+            "villages": region_names({p.person.village_code for p in page}),
         },
     )
 
@@ -111,7 +108,7 @@ def welfare_export_view(request: HttpRequest) -> HttpResponse:
         changes={"filters": {k: str(v) for k, v in filters.__dict__.items() if v}},
     )
     rows = list(qs)
-    villages = _names({p.person.village_code for p in rows})
+    villages = region_names({p.person.village_code for p in rows})
     headers = [
         _("Name"),
         _("ID number"),
@@ -178,7 +175,7 @@ def _detail(
         {
             "placement": placement,
             "person": placement.person,
-            "village": _names({placement.person.village_code}).get(placement.person.village_code, ""),
+            "village": region_names({placement.person.village_code}).get(placement.person.village_code, ""),
             "months": months,
             "total_days": sum(m.days_worked for m in months),
             "total_paid": sum(m.allowance_paid for m in months),
@@ -355,7 +352,7 @@ def welfare_place_view(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "candidates": candidates,
             "q": q,
-            "villages": _names({p.village_code for p in candidates}),
+            "villages": region_names({p.village_code for p in candidates}),
             "places_left": max(posting.headcount - max(taken, posting.filled_count), 0),
             "published": posting.status == PostingStatus.PUBLISHED,
             "selected": str(form["person"].value() or ""),

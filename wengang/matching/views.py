@@ -17,6 +17,7 @@ from wengang.audit.models import Action
 from wengang.audit.services import audit_record
 from wengang.jobs.models import Posting
 from wengang.regions.models import Region
+from wengang.regions.selectors import region_names
 from wengang.registry.models import Person
 from wengang.registry.selectors import person_get
 
@@ -34,7 +35,7 @@ def run_list_view(request: HttpRequest) -> HttpResponse:
     if status not in RunStatus.values:
         status = ""
     page = Paginator(run_list(user=request.user, status=status), PAGE_SIZE).get_page(request.GET.get("page"))
-    areas = dict(Region.objects.filter(code__in={r.scope_code for r in page}).values_list("code", "name"))
+    areas = region_names({r.scope_code for r in page})
     for run in page:
         run.area_name = areas.get(run.scope_code, "")  # type: ignore[attr-defined]
     audit_record(
@@ -80,7 +81,7 @@ def run_start_view(request: HttpRequest) -> HttpResponse:
 
 def _chart(run: MatchRun) -> dict[str, Any]:
     by_county: dict[str, int] = run.stats.get("by_county", {}) if run.stats else {}
-    names = dict(Region.objects.filter(code__in=list(by_county)).values_list("code", "name"))
+    names = region_names(list(by_county))
     return {
         "labels": [names.get(code, code) for code in by_county],
         "values": list(by_county.values()),

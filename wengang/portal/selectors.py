@@ -27,6 +27,7 @@ from wengang.jobs.models import Occupation, Posting
 from wengang.jobs.seed import PARTNER_CITIES
 from wengang.jobs.selectors import published_postings
 from wengang.regions.models import Region
+from wengang.regions.selectors import region_names
 
 OUTSIDE_CITY = "outside"
 SORT_NEWEST = "new"
@@ -159,7 +160,7 @@ def area_labels(codes: set[str]) -> dict[str, str]:
     wanted: set[str] = set()
     for code in codes:
         wanted.update(code[:n] for n in (6, 9, 12) if len(code) >= n)
-    names = dict(Region.objects.filter(code__in=wanted).values_list("code", "name"))
+    names = region_names(wanted)
     out = {}
     for code in codes:
         if code[:6] in PARTNER_CITIES and code[:6] not in names:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -30,3 +31,11 @@ def region_list(
 
 def region_get(*, user: Any, code: str) -> Region:
     return region_list(user=user, include_old=True).get(code=code)
+
+
+def region_names(codes: Iterable[str]) -> dict[str, str]:
+    """Code → name for the given area codes (one query). Names of areas are reference data, not scoped."""
+    wanted = {c for c in codes if c}
+    if not wanted:
+        return {}
+    return dict(Region.objects.filter(code__in=wanted).values_list("code", "name"))

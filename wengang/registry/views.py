@@ -17,6 +17,7 @@ from wengang.audit.models import Action
 from wengang.audit.services import audit_record
 from wengang.core.forms import add_service_errors
 from wengang.regions.models import Region
+from wengang.regions.selectors import region_names
 
 from .consent import consent_history, consent_record, consent_state
 from .forms import ConsentForm, PersonFilterForm, PersonForm, UnmaskForm
@@ -60,9 +61,7 @@ def person_list_view(request: HttpRequest) -> HttpResponse:
             "filters": {k: str(v) for k, v in filters.__dict__.items() if v not in (None, "")},
         },
     )
-    villages = dict(
-        Region.objects.filter(code__in={p.village_code for p in page}).values_list("code", "name")
-    )
+    villages = region_names({p.village_code for p in page})
     return render(
         request,
         "registry/person_list.html",

@@ -20,7 +20,7 @@ from wengang.core.excel import xlsx_response
 from wengang.core.forms import add_service_errors
 from wengang.employers.selectors import enterprise_queryset
 from wengang.jobs.models import Occupation
-from wengang.regions.models import Region
+from wengang.regions.selectors import region_names
 from wengang.registry.selectors import person_list
 
 from .choices import EnrolmentStatus, SubsidyState
@@ -59,10 +59,6 @@ def _can_edit(request: HttpRequest) -> bool:
     return bool(user.can("training.edit"))
 
 
-def _area_names(codes: set[str]) -> dict[str, str]:
-    return dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
-
-
 @require_perm("training.view")
 def programme_list_view(request: HttpRequest) -> HttpResponse:
     form, filters = _filters(request)
@@ -87,7 +83,7 @@ def programme_list_view(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "params": params.urlencode(),
-            "area_names": _area_names({p.area_code for p in page}),
+            "area_names": region_names({p.area_code for p in page}),
             "can_edit": _can_edit(request),
         },
     )
@@ -198,7 +194,7 @@ def _detail(request: HttpRequest, programme: Programme, **extra: Any) -> HttpRes
         "taken": taken,
         "free": max(programme.places - taken, 0),
         "hidden": max(programme.enrolments.count() - len(enrolments), 0),
-        "area_name": _area_names({programme.area_code}).get(programme.area_code, ""),
+        "area_name": region_names({programme.area_code}).get(programme.area_code, ""),
         "search": search,
         "query": query,
         "candidates": candidates,
