@@ -16,6 +16,7 @@ from wengang.accounts.scoping import area_q
 from wengang.employers.selectors import is_employer_only
 from wengang.jobs.models import Posting
 from wengang.jobs.selectors import posting_queryset
+from wengang.registry.consent import any_channel_q
 from wengang.registry.models import Person
 from wengang.registry.selectors import person_list
 
@@ -52,7 +53,7 @@ def posting_candidates(*, user: Any, posting: Posting) -> QuerySet[Recommendatio
     if is_employer_only(user):
         if not posting_queryset(user).filter(pk=posting.pk).exists():
             return Recommendation.objects.none()
-        return qs.filter(person__consent_push=True).order_by("-score", "id")
+        return qs.filter(any_channel_q("person__")).order_by("-score", "id")
     return qs.filter(person__in=person_list(user=user).values("pk")).order_by("-score", "id")
 
 

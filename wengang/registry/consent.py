@@ -3,20 +3,19 @@
 ``Consent`` rows are the history (who recorded what, when, from which source). The person's
 ``consent_<channel>`` columns hold the state in force, written in the same transaction as the row, so
 ``may_push`` is a column read and ``pushable_queryset`` a plain filter. A withdrawal takes effect at once.
-
-The older summary columns stay in step for readers written before per-channel consent: ``consent_push`` is
-"consents on at least one channel", ``consent_channel`` the channels in force (``sms,wechat``) and
-``consent_at`` the time of the latest grant or withdrawal.
+"Consents on some channel" is ``any_channel_q()``; the date of a consent is its ``Consent`` row.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from functools import reduce
+from operator import or_
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -52,6 +51,11 @@ def pushable_queryset(qs: QuerySet[Person], channel: str) -> QuerySet[Person]:
     if field is None:
         return qs.none()
     return qs.filter(**{field: True})
+
+
+def any_channel_q(prefix: str = "") -> Q:
+    """Consents to pushes on at least one channel (``prefix`` e.g. ``"person__"`` from a related model)."""
+    return reduce(or_, (Q(**{f"{prefix}{field}": True}) for field in CONSENT_FIELDS.values()))
 
 
 def consent_state(person: Person) -> dict[str, bool]:
@@ -102,12 +106,8 @@ def consent_record(
             note=note,
         )
         setattr(locked, field, granted)
-        state = consent_state(locked)
-        locked.consent_push = any(state.values())
-        locked.consent_channel = ",".join(c for c, on in state.items() if on)
-        locked.consent_at = when
-        locked.save(update_fields=[field, "consent_push", "consent_channel", "consent_at", "updated_at"])
-        for name in (field, "consent_push", "consent_channel", "consent_at", "updated_at"):
+        locked.save(update_fields=[field, "updated_at"])
+        for name in (field, "updated_at"):
             setattr(person, name, getattr(locked, name))
         audit_record(
             action=Action.UPDATE,

@@ -88,9 +88,6 @@ class Person(TimeStampedModel):
     skills = models.JSONField(_("skills"), default=list, blank=True, encoder=UnicodeJSONEncoder)
     certificates = models.JSONField(_("certificates"), default=list, blank=True, encoder=UnicodeJSONEncoder)
     is_three_without = models.BooleanField(_("three-without person"), default=False, db_index=True)
-    consent_push = models.BooleanField(_("consents to job pushes"), default=False)
-    consent_at = models.DateTimeField(_("consent recorded at"), null=True, blank=True)
-    consent_channel = models.CharField(_("consent channel"), max_length=20, blank=True)
     # The current consent per channel; ``Consent`` rows are the history. ``db_default`` keeps raw INSERTs that
     # do not name these columns (the ledger loader, COPY) valid: no consent until someone records one.
     consent_sms = models.BooleanField(_("consents to SMS pushes"), default=False, db_default=False)

@@ -211,7 +211,7 @@ def test_the_enterprise_sees_only_consenting_candidates_name_and_masked_phone(cl
     url = reverse("matching:posting_candidates", args=[ran["capped"].pk])
     client.force_login(people["employer"], backend=BACKEND)
     assert "测试1" not in client.get(url).content.decode()  # no consent to job pushes yet
-    Person.objects.filter(pk=ran["young"].pk).update(consent_push=True, phone_masked="139****0001")
+    Person.objects.filter(pk=ran["young"].pk).update(consent_sms=True, phone_masked="139****0001")
     html = client.get(url).content.decode()
     assert "测试1" in html
     assert "139****0001" in html

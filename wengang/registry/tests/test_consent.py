@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from conftest import make_id
 from wengang.audit.models import AuditEvent
-from wengang.registry.consent import consent_record, may_push, pushable_queryset
+from wengang.registry.consent import any_channel_q, consent_record, consent_state, may_push, pushable_queryset
 from wengang.registry.models import Consent, Person
 from wengang.registry.services import person_create
 
@@ -36,15 +36,16 @@ def test_grant_and_withdraw_take_effect_at_once_with_history(people, person_in_t
         True,
         False,
     )
-    assert (fresh.consent_push, fresh.consent_channel) == (True, "sms,wechat")
+    assert consent_state(fresh) == {"sms": True, "wechat": True, "app": False, "phone": False}
     assert may_push(person, "sms")  # the caller's instance is kept in step too
     consent_record(actor=people["specialist"], person=person, channel="sms", granted=False)
     fresh = _fresh(person)
     assert (may_push(fresh, "sms"), may_push(fresh, "wechat")) == (False, True)
-    assert (fresh.consent_push, fresh.consent_channel) == (True, "wechat")
+    assert consent_state(fresh) == {"sms": False, "wechat": True, "app": False, "phone": False}
     consent_record(actor=people["specialist"], person=person, channel="wechat", granted=False)
     fresh = _fresh(person)
-    assert (fresh.consent_push, fresh.consent_channel) == (False, "")
+    assert not any(consent_state(fresh).values())
+    assert not Person.objects.filter(any_channel_q(), pk=person.pk).exists()
     history = list(Consent.objects.filter(person=person).values_list("channel", "granted", "source", "note"))
     assert history == [
         ("wechat", False, "staff", ""),
