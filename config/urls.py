@@ -14,6 +14,7 @@ urlpatterns = [
     path("assistance/", include("wengang.assistance.urls")),
     path("matching/", include("wengang.matching.urls")),
     path("board/", include("wengang.portal.urls")),
+    path("outreach/", include("wengang.outreach.urls")),
     path("audit/", include("wengang.audit.urls")),
     path("tasks/", include("wengang.background.urls")),
     path("i18n/setlang/", set_language, name="set_language"),

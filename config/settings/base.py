@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "wengang.training",
     "wengang.assistance",
     "wengang.matching",
+    "wengang.outreach",
     "wengang.portal",
     "wengang.background",
     "wengang.dashboards",
@@ -136,6 +137,64 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "close-expired-postings": {"task": "jobs.close_expired_postings", "schedule": 3600.0},
     "open-priority-cases": {"task": "assistance.open_priority_cases", "schedule": 86400.0},
+    "outreach-relay": {"task": "outreach.relay", "schedule": 10.0},
+    "outreach-start-due-campaigns": {"task": "outreach.start_due_campaigns", "schedule": 60.0},
+    "outreach-purge": {"task": "outreach.purge", "schedule": 86400.0},
+}
+
+# Outreach (see wengang/outreach). Rates and quotas per channel are the gateway contracts'.
+WENGANG_PUBLIC_URL = env_str("WENGANG_PUBLIC_URL").rstrip("/")
+WENGANG_OUTREACH = {
+    "sms_signature": env_str("WENGANG_SMS_SIGNATURE"),
+    "backends": {
+        "sms": env_str("WENGANG_SMS_BACKEND"),
+        "wechat": env_str("WENGANG_WECHAT_BACKEND"),
+        "email": "smtp" if env_str("WENGANG_EMAIL_HOST") else "console",
+    },
+    "rate_per_s": {
+        "sms": float(env_str("WENGANG_SMS_RATE")),
+        "wechat": float(env_str("WENGANG_WECHAT_RATE")),
+        "email": float(env_str("WENGANG_EMAIL_RATE")),
+    },
+    "daily_quota": {
+        "sms": int(env_str("WENGANG_SMS_DAILY_QUOTA")),
+        "wechat": int(env_str("WENGANG_WECHAT_DAILY_QUOTA")),
+        "email": int(env_str("WENGANG_EMAIL_DAILY_QUOTA")),
+    },
+    # No SMS from 21:00 to 08:00 unless urgent: held, not dropped.
+    "quiet_hours": (21, 8),
+    "quiet_channels": ("sms",),
+    # A message claimed by a relay that died is retried after the lease; for gateways that report the
+    # submission (Kannel's and SMPP's delivery reports carry our id), only after this grace with no report.
+    "lease_s": 60,
+    "receipt_grace_s": 600,
+    "max_attempts": 8,
+    "approval_size": int(env_str("WENGANG_CAMPAIGN_APPROVAL_SIZE")),
+    "retention_days": int(env_str("WENGANG_MESSAGE_RETENTION_DAYS")),
+    "kannel": {
+        "url": env_str("WENGANG_KANNEL_URL"),
+        "user": env_str("WENGANG_KANNEL_USER"),
+        "password": env_str("WENGANG_KANNEL_PASSWORD"),
+        "from": env_str("WENGANG_KANNEL_FROM"),
+        "smsc": env_str("WENGANG_KANNEL_SMSC"),
+    },
+    "smpp": {
+        "host": env_str("WENGANG_SMPP_HOST"),
+        "port": int(env_str("WENGANG_SMPP_PORT")),
+        "system_id": env_str("WENGANG_SMPP_SYSTEM_ID"),
+        "password": env_str("WENGANG_SMPP_PASSWORD"),
+        "source": env_str("WENGANG_SMPP_SOURCE"),
+    },
+    "wechat": {
+        "api": env_str("WENGANG_WECHAT_API").rstrip("/"),
+        "appid": env_str("WENGANG_WECHAT_APPID"),
+        "secret": env_str("WENGANG_WECHAT_SECRET"),
+    },
+    "email": {
+        "host": env_str("WENGANG_EMAIL_HOST"),
+        "port": int(env_str("WENGANG_EMAIL_PORT")),
+        "from": env_str("WENGANG_EMAIL_FROM"),
+    },
 }
 
 LOGGING = {

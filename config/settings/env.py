@@ -42,6 +42,38 @@ TABLE: tuple[Var, ...] = (
     Var("WENGANG_ALLOWED_HOSTS", "127.0.0.1,localhost", "Comma-separated host names served."),
     Var("WENGANG_CITY_CODE", "410300", "Area code of the city (or province) this install serves."),
     Var("WENGANG_LANGUAGE", "zh-hans", "Default interface language (zh-hans or en)."),
+    Var(
+        "WENGANG_PUBLIC_URL", "http://127.0.0.1:8000", "Address of the site as workers and gateways reach it."
+    ),
+    Var("WENGANG_SMS_SIGNATURE", "洛阳人社", "SMS signature, shown in 【】 at the head of every text."),
+    Var("WENGANG_SMS_BACKEND", "console", "SMS gateway: console (log only), kannel or smpp."),
+    Var("WENGANG_SMS_RATE", "100", "SMS messages per second the gateway contract allows."),
+    Var("WENGANG_SMS_DAILY_QUOTA", "2000000", "SMS messages per day the gateway contract allows."),
+    Var("WENGANG_KANNEL_URL", "http://127.0.0.1:13013/cgi-bin/sendsms", "Kannel smsbox sendsms address."),
+    Var("WENGANG_KANNEL_USER", "wengang", "Kannel sendsms user."),
+    Var("WENGANG_KANNEL_PASSWORD", "", "Kannel sendsms password.", secret=True),
+    Var("WENGANG_KANNEL_FROM", "12333", "Sender number (or service code) for Kannel."),
+    Var("WENGANG_KANNEL_SMSC", "", "Kannel smsc-id to route through (empty: Kannel chooses)."),
+    Var("WENGANG_SMPP_HOST", "127.0.0.1", "SMPP server host."),
+    Var("WENGANG_SMPP_PORT", "2775", "SMPP server port."),
+    Var("WENGANG_SMPP_SYSTEM_ID", "wengang", "SMPP system_id."),
+    Var("WENGANG_SMPP_PASSWORD", "", "SMPP password.", secret=True),
+    Var("WENGANG_SMPP_SOURCE", "12333", "SMPP source address."),
+    Var("WENGANG_WECHAT_BACKEND", "console", "WeChat Official Account: console (log only) or api."),
+    Var("WENGANG_WECHAT_API", "https://api.weixin.qq.com", "WeChat API base address."),
+    Var("WENGANG_WECHAT_APPID", "", "WeChat Official Account AppID."),
+    Var("WENGANG_WECHAT_SECRET", "", "WeChat Official Account AppSecret.", secret=True),
+    Var("WENGANG_WECHAT_RATE", "100", "WeChat messages per second."),
+    Var("WENGANG_WECHAT_DAILY_QUOTA", "1000000", "WeChat messages per day."),
+    Var("WENGANG_EMAIL_RATE", "10", "E-mails per second."),
+    Var("WENGANG_EMAIL_DAILY_QUOTA", "10000", "E-mails per day."),
+    Var("WENGANG_EMAIL_HOST", "", "SMTP server for e-mail to enterprises (empty: log only)."),
+    Var("WENGANG_EMAIL_PORT", "25", "SMTP port."),
+    Var("WENGANG_EMAIL_FROM", "noreply@wengang.invalid", "From address of e-mail."),
+    Var(
+        "WENGANG_CAMPAIGN_APPROVAL_SIZE", "1000", "Campaigns to more people than this need a second approver."
+    ),
+    Var("WENGANG_MESSAGE_RETENTION_DAYS", "180", "Days message texts are kept before they are purged."),
 )
 _BY_NAME = {v.name: v for v in TABLE}
 

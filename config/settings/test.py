@@ -13,3 +13,9 @@ LANGUAGE_CODE = "zh-hans"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # One file per test process, so parallel runs on one machine never share (or delete) each other's.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-wengang-{os.getpid()}.sqlite3")}  # noqa: F405
+
+# Outreach gateways: an in-memory backend unless a test points a channel at a real gateway.
+WENGANG_OUTREACH = {  # noqa: F405
+    **WENGANG_OUTREACH,  # noqa: F405
+    "backends": {"sms": "memory", "wechat": "memory", "email": "memory"},
+}

@@ -81,6 +81,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # Vocational training (职业技能培训): programmes, enrolments and their subsidies.
     "training.view": ADMIN_ROLES | {Role.SPECIALIST},
     "training.edit": ADMIN_ROLES | {Role.SPECIALIST},
+    # Outreach: campaigns and messages to people (registry staff); a second admin approves large sends;
+    # village and township staff work the phone-call lists.
+    "outreach.view": ADMIN_ROLES | {Role.SPECIALIST},
+    "outreach.send": ADMIN_ROLES | {Role.SPECIALIST},
+    "outreach.approve": ADMIN_ROLES,
+    "outreach.calls": ADMIN_ROLES | {Role.SPECIALIST},
     "audit.view": frozenset({Role.AUDITOR}),
     "audit.verify": frozenset({Role.AUDITOR}),
     "tasks.view": frozenset(STAFF_ROLES),

@@ -107,6 +107,23 @@ def referral_create(
         raise ValidationError({"note": _("The note is longer than 500 characters.")})
     if not person_list(user=actor).filter(pk=person.pk).exists():
         raise ValidationError({"person": person_unavailable()})
+    return referral_record(
+        actor=actor, person=person, posting=posting, source=source, note=note, request=request
+    )
+
+
+def referral_record(
+    *,
+    actor: Any,
+    person: Person,
+    posting: Posting,
+    source: str,
+    note: str = "",
+    request: HttpRequest | None = None,
+) -> Referral:
+    """Write the referral once the caller has checked who may: staff through ``referral_create``, the
+    worker themselves (a reply "1" to a job message, or "我要报名" on their own pages) with ``actor`` None
+    or their own account."""
     with transaction.atomic():
         posting = Posting.objects.select_for_update().select_related("enterprise").get(pk=posting.pk)
         if posting.status != PostingStatus.PUBLISHED:

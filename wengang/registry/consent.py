@@ -76,13 +76,17 @@ def consent_record(
 ) -> Consent:
     """Record a grant or a withdrawal on one channel; it is in force as soon as the transaction commits.
 
-    Staff record within their area; a worker records only their own consent (``source`` worker).
+    Staff record within their area; a worker records only their own consent (``source`` worker); a reply
+    such as "TD" withdraws it with no actor (``source`` reply).
     """
     field = _field(channel)
     if source not in ConsentSource.values:
         raise ValidationError({"source": _("Unknown consent source.")})
     if source == ConsentSource.WORKER and getattr(actor, "person_id", None) == person.pk:
         pass  # a worker's own choice
+    elif source == ConsentSource.REPLY and actor is None:
+        if granted:
+            raise PermissionDenied(_("A reply to a message can only withdraw consent."))
     elif not actor.can("registry.edit"):
         raise PermissionDenied(_("Your roles do not allow editing the registry."))
     elif not code_in_scope(actor, person.village_code):

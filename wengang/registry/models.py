@@ -26,6 +26,7 @@ class ConsentSource(models.TextChoices):
     STAFF = "staff", _("Staff")
     WORKER = "worker", pgettext_lazy("source", "Worker")
     IMPORT = "import", _("Import")
+    REPLY = "reply", _("Reply to a message")
 
 
 # The Person column that holds the current consent of each channel (kept in step by wengang.registry.consent).
