@@ -15,6 +15,7 @@ urlpatterns = [
     path("matching/", include("wengang.matching.urls")),
     path("board/", include("wengang.portal.urls")),
     path("outreach/", include("wengang.outreach.urls")),
+    path("m/", include("wengang.workers.urls")),
     path("audit/", include("wengang.audit.urls")),
     path("tasks/", include("wengang.background.urls")),
     path("i18n/setlang/", set_language, name="set_language"),

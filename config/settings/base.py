@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "wengang.assistance",
     "wengang.matching",
     "wengang.outreach",
+    "wengang.workers",
     "wengang.portal",
     "wengang.background",
     "wengang.dashboards",

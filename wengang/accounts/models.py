@@ -60,6 +60,15 @@ class User(AbstractUser):
         on_delete=models.PROTECT,
         related_name="users",
     )
+    # A worker's account is their registry record's: set when they first log in with their phone.
+    person = models.OneToOneField(
+        "registry.Person",
+        verbose_name=_("registry person"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="worker_account",
+    )
     full_name = models.CharField(_("full name"), max_length=50, blank=True)
     phone_encrypted = models.TextField(_("phone (encrypted)"), blank=True)
     phone_hash = models.CharField(_("phone (keyed hash)"), max_length=64, blank=True, db_index=True)
