@@ -9,7 +9,7 @@ BENCH ?=
 SCALE ?= small
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
-.PHONY: demo test install lint typecheck pytest browser-deps bench messages clean worker serve
+.PHONY: demo test install lint typecheck pytest browser-deps gateway-deps bench messages clean worker serve
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,12 +31,21 @@ demo: install
 	WENGANG_DEMO=1 $(BIN)/wengang runserver 127.0.0.1:8000 --noreload
 
 ## make test: install what the tests need (Chromium included) and run lint, types and every test
-test: install browser-deps lint typecheck pytest
+test: install browser-deps gateway-deps lint typecheck pytest
 
 browser-deps:
 	@if [ ! -x $(CHROMIUM) ]; then \
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 		else echo "Browser tests need Debian's chromium: sudo apt-get install chromium" >&2; exit 1; fi; fi
+
+# Kannel (bearerbox, smsbox and the fakesmsc test operator) for the SMS gateway tests. Never fails: where it
+# cannot be installed those tests are skipped and say why.
+gateway-deps:
+	@if [ ! -x /usr/sbin/bearerbox ] || [ ! -x /usr/sbin/smsbox ] || [ ! -x /usr/lib/kannel/test/fakesmsc ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kannel kannel-extras >/dev/null) \
+			|| echo "Could not install kannel kannel-extras: the SMS gateway tests will be skipped" >&2; \
+		else echo "SMS gateway tests need Debian's kannel and kannel-extras (sudo apt-get install kannel kannel-extras); skipping them" >&2; fi; fi
 
 lint: install
 	$(BIN)/ruff check .

@@ -141,6 +141,7 @@ CELERY_BEAT_SCHEDULE = {
     "outreach-relay": {"task": "outreach.relay", "schedule": 10.0},
     "outreach-start-due-campaigns": {"task": "outreach.start_due_campaigns", "schedule": 60.0},
     "outreach-purge": {"task": "outreach.purge", "schedule": 86400.0},
+    "workers-purge-login-codes": {"task": "workers.purge_login_codes", "schedule": 86400.0},
 }
 
 # Outreach (see wengang/outreach). Rates and quotas per channel are the gateway contracts'.
@@ -166,9 +167,10 @@ WENGANG_OUTREACH = {
     "quiet_hours": (21, 8),
     "quiet_channels": ("sms",),
     # A message claimed by a relay that died is retried after the lease; for gateways that report the
-    # submission (Kannel's and SMPP's delivery reports carry our id), only after this grace with no report.
-    "lease_s": 60,
-    "receipt_grace_s": 600,
+    # submission by our id (Kannel's delivery-report address carries it), only after this grace with no
+    # report.
+    "lease_s": float(env_str("WENGANG_OUTREACH_LEASE_S")),
+    "receipt_grace_s": float(env_str("WENGANG_RECEIPT_GRACE_S")),
     "max_attempts": 8,
     "approval_size": int(env_str("WENGANG_CAMPAIGN_APPROVAL_SIZE")),
     "retention_days": int(env_str("WENGANG_MESSAGE_RETENTION_DAYS")),
@@ -178,7 +180,12 @@ WENGANG_OUTREACH = {
         "password": env_str("WENGANG_KANNEL_PASSWORD"),
         "from": env_str("WENGANG_KANNEL_FROM"),
         "smsc": env_str("WENGANG_KANNEL_SMSC"),
+        "callback_url": env_str("WENGANG_KANNEL_CALLBACK_URL"),
+        "dlr_mask": int(env_str("WENGANG_KANNEL_DLR_MASK")),
+        "workers": int(env_str("WENGANG_KANNEL_WORKERS")),
     },
+    # Replies from gateways (Kannel's sms-service) must carry this token; empty refuses them all.
+    "gateway_token": env_str("WENGANG_GATEWAY_TOKEN"),
     "smpp": {
         "host": env_str("WENGANG_SMPP_HOST"),
         "port": int(env_str("WENGANG_SMPP_PORT")),
@@ -190,6 +197,8 @@ WENGANG_OUTREACH = {
         "api": env_str("WENGANG_WECHAT_API").rstrip("/"),
         "appid": env_str("WENGANG_WECHAT_APPID"),
         "secret": env_str("WENGANG_WECHAT_SECRET"),
+        "token": env_str("WENGANG_WECHAT_TOKEN"),
+        "template_id": env_str("WENGANG_WECHAT_TEMPLATE_ID"),
     },
     "email": {
         "host": env_str("WENGANG_EMAIL_HOST"),

@@ -54,6 +54,27 @@ TABLE: tuple[Var, ...] = (
     Var("WENGANG_KANNEL_PASSWORD", "", "Kannel sendsms password.", secret=True),
     Var("WENGANG_KANNEL_FROM", "12333", "Sender number (or service code) for Kannel."),
     Var("WENGANG_KANNEL_SMSC", "", "Kannel smsc-id to route through (empty: Kannel chooses)."),
+    Var(
+        "WENGANG_KANNEL_CALLBACK_URL",
+        "",
+        "Address of this site as Kannel reaches it, for delivery reports (empty: WENGANG_PUBLIC_URL).",
+    ),
+    Var("WENGANG_KANNEL_DLR_MASK", "31", "Kannel delivery reports asked for (31: all; 0: none)."),
+    Var("WENGANG_KANNEL_WORKERS", "32", "Requests to Kannel in flight at once."),
+    Var(
+        "WENGANG_GATEWAY_TOKEN",
+        "",
+        "Shared token gateways send with replies (Kannel sms-service get-url); empty refuses all.",
+        secret=True,
+    ),
+    Var(
+        "WENGANG_OUTREACH_LEASE_S", "60", "Seconds a relay holds a claimed batch before another may retry it."
+    ),
+    Var(
+        "WENGANG_RECEIPT_GRACE_S",
+        "600",
+        "Seconds after a lease ran out to wait for a gateway's submission report before sending again.",
+    ),
     Var("WENGANG_SMPP_HOST", "127.0.0.1", "SMPP server host."),
     Var("WENGANG_SMPP_PORT", "2775", "SMPP server port."),
     Var("WENGANG_SMPP_SYSTEM_ID", "wengang", "SMPP system_id."),
@@ -63,6 +84,12 @@ TABLE: tuple[Var, ...] = (
     Var("WENGANG_WECHAT_API", "https://api.weixin.qq.com", "WeChat API base address."),
     Var("WENGANG_WECHAT_APPID", "", "WeChat Official Account AppID."),
     Var("WENGANG_WECHAT_SECRET", "", "WeChat Official Account AppSecret.", secret=True),
+    Var("WENGANG_WECHAT_TOKEN", "", "Token of the WeChat callback (empty: callbacks refused).", secret=True),
+    Var(
+        "WENGANG_WECHAT_TEMPLATE_ID",
+        "",
+        "Default WeChat template (fields first, keyword1, keyword2, remark).",
+    ),
     Var("WENGANG_WECHAT_RATE", "100", "WeChat messages per second."),
     Var("WENGANG_WECHAT_DAILY_QUOTA", "1000000", "WeChat messages per day."),
     Var("WENGANG_EMAIL_RATE", "10", "E-mails per second."),

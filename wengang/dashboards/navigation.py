@@ -35,6 +35,8 @@ NAV: tuple[NavItem, ...] = (
     NavItem(_("Vocational training"), "training:programme_list", "training.view"),
     NavItem(_("Outreach campaigns"), "outreach:campaign_list", "outreach.view"),
     NavItem(_("Phone-call list"), "outreach:call_list", "outreach.calls"),
+    NavItem(_("Worker self-registrations"), "workers:registration_list", "registry.edit"),
+    NavItem(_("Correction requests"), "workers:correction_list", "registry.edit"),
     NavItem(_("Charter transport"), None, None),
     NavItem(_("Returnee health ledger"), None, None),
     NavItem(_("Monitoring & early warning"), None, None),

@@ -297,6 +297,45 @@ def referral_transition(
     return referral
 
 
+@transaction.atomic
+def referral_withdraw_own(
+    *,
+    actor: Any,
+    referral: Referral,
+    reason: str = OutcomeReason.OTHER,
+    note: str = "",
+    request: HttpRequest | None = None,
+) -> Referral:
+    """A worker withdraws their own open referral from their pages (``referral_transition`` is for staff
+    and enterprises, whom a worker's account is not)."""
+    if getattr(actor, "person_id", None) is None or actor.person_id != referral.person_id:
+        raise PermissionDenied(_("This referral is outside what you may manage."))
+    referral = Referral.objects.select_for_update().get(pk=referral.pk)
+    if referral.state not in OPEN_REFERRAL_STATES:
+        raise ValidationError(
+            {
+                "to": _("A referral that is “%(current)s” cannot become “%(to)s”.")
+                % {"current": state_label(referral.state), "to": state_label(ReferralState.WITHDRAWN)}
+            }
+        )
+    reason = _check_reason(ReferralState.WITHDRAWN, reason)
+    note = (note or "").strip()[:500]
+    before = referral.state
+    referral.state = ReferralState.WITHDRAWN
+    referral.reason = reason
+    referral.save(update_fields=["state", "reason", "updated_at"])
+    _event(referral, actor=actor, reason=reason, note=note)
+    audit_record(
+        action=Action.STATUS,
+        actor=actor,
+        object_type=OBJECT_TYPE,
+        object_id=referral.pk,
+        request=request,
+        changes={"state": [before, ReferralState.WITHDRAWN], "reason": reason, "source": "worker"},
+    )
+    return referral
+
+
 def _record_hire(*, actor: Any, referral: Referral, hired_on: dt.date, request: HttpRequest | None) -> None:
     posting, person = referral.posting, referral.person
     where = work_place(person, posting)

@@ -179,6 +179,21 @@ def _store(run: MatchRun, rows: list[Recommendation], progress: Progress | None)
                 progress.update(done=min(start + BATCH, len(rows)), total=len(rows))
 
 
+def _without_dismissed(run: MatchRun, rows: list[Recommendation]) -> list[Recommendation]:
+    """Drop the pairs a worker marked “不感兴趣” on their pages: never recommended to them again."""
+    if not rows:
+        return rows
+    from django.apps import apps  # the worker pages sit above matching; read their table by name
+
+    dismissal = apps.get_model("workers", "Dismissal")
+    dismissed = set(
+        dismissal.objects.filter(
+            _prefix_q("person__village_code", area_prefixes(run.scope_code))
+        ).values_list("person_id", "posting_id")
+    )
+    return [r for r in rows if (r.person_id, r.posting_id) not in dismissed] if dismissed else rows
+
+
 def _person_pks(prefixes: list[str]) -> Any:
     from wengang.registry.models import Person
 
@@ -208,6 +223,7 @@ def match_run_execute(*, run_id: int, progress: Progress | None = None) -> Match
         timings["engine_s"] = round(time.perf_counter() - mark, 3)
         mark = time.perf_counter()
         rows = _rows(run, loaded, ctx, recs) if ctx is not None and recs is not None else []
+        rows = _without_dismissed(run, rows)
         timings["reasons_s"] = round(time.perf_counter() - mark, 3)
         if progress is not None:
             progress.update(done=0, total=len(rows), message=_("Saving recommendations"), force=True)

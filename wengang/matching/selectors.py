@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
 from wengang.accounts.scoping import area_q
 from wengang.employers.selectors import is_employer_only
@@ -42,6 +42,7 @@ def person_recommendations(*, user: Any, person: Person) -> QuerySet[Recommendat
         return Recommendation.objects.none()
     return (
         Recommendation.objects.filter(person=person, is_current=True)
+        .exclude(posting__dismissals__person=person)  # “不感兴趣” on the worker's pages
         .select_related("posting__enterprise", "run")
         .order_by("rank", "id")
     )
@@ -49,7 +50,11 @@ def person_recommendations(*, user: Any, person: Person) -> QuerySet[Recommendat
 
 def posting_candidates(*, user: Any, posting: Posting) -> QuerySet[Recommendation]:
     """Current recommendations of a posting, best score first, limited to the candidates the user may see."""
-    qs = Recommendation.objects.filter(posting=posting, is_current=True).select_related("person")
+    qs = (
+        Recommendation.objects.filter(posting=posting, is_current=True)
+        .exclude(posting__dismissals__person=F("person"))  # “不感兴趣” on the worker's pages
+        .select_related("person")
+    )
     if is_employer_only(user):
         if not posting_queryset(user).filter(pk=posting.pk).exists():
             return Recommendation.objects.none()

@@ -148,6 +148,7 @@ class Message(models.Model):
             models.Index(fields=["person", "channel", "created_at"], name="outreach_msg_person"),
             models.Index(fields=["channel", "state", "area_code"], name="outreach_msg_channel_area"),
             models.Index(fields=["created_at"], name="outreach_msg_created"),
+            models.Index(fields=["channel", "sent_at"], name="outreach_msg_sent"),  # the daily quota
         ]
 
     def __str__(self) -> str:

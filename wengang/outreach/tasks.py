@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from . import campaigns as _campaigns  # noqa: F401  (registers the "outreach.campaign_queue" kind)
 from .choices import RELAYED_CHANNELS
 
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from importlib import import_module
 from typing import ClassVar
 
+from django.conf import settings
+
 from wengang.core.masking import mask_phone
 
 from ..conf import outreach_conf
@@ -74,11 +76,14 @@ class Backend:
 
 
 class ConsoleBackend(Backend):
-    """Logs each message (address masked) and reports it sent: the embedded default with no gateway."""
+    """Logs each message (address masked) and reports it sent: the embedded default with no gateway.
+
+    The text itself (which names the person) is logged only in a demo install."""
 
     def send(self, item: Outgoing) -> Sent:
         shown = mask_phone(item.address) if item.channel == "sms" else item.address[:6] + "…"
-        logger.info("outreach %s to %s: %s", item.channel, shown, item.body)
+        text = item.body if settings.WENGANG_DEMO else f"<{len(item.body)} characters>"
+        logger.info("outreach %s to %s: %s", item.channel, shown, text)
         return Sent(gateway_ref=f"console-{item.message_id}")
 
 

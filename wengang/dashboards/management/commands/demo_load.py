@@ -38,6 +38,9 @@ class Command(BaseCommand):
                 "accounts": accounts,
             }
         )
+        from wengang.workers.demo import demo_worker_load
+
+        worker_phone = demo_worker_load()
         if quiet_logins:
             return
         self.stdout.write("")
@@ -49,6 +52,11 @@ class Command(BaseCommand):
         for row in demo_logins():
             totp = row["totp"] or "—"
             self.stdout.write(f"  {row['username']:<18}{row['scope']:<13}{totp:<34}{row['roles']}")
+        if worker_phone:
+            self.stdout.write(
+                _("Demo worker's phone: %(phone)s (the login code appears in the terminal running make demo)")
+                % {"phone": worker_phone}
+            )
         self.stdout.write("")
         self.stdout.write(
             _(
