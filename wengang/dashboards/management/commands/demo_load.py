@@ -41,6 +41,10 @@ class Command(BaseCommand):
         from wengang.workers.demo import demo_worker_load
 
         worker_phone = demo_worker_load()
+        from wengang.outreach.demo import outreach_demo_load
+        from wengang.workers.auth_services import phone_hash
+
+        outreach_demo_load(worker_phone_hash=phone_hash(worker_phone) if worker_phone else "")
         if quiet_logins:
             return
         self.stdout.write("")
