@@ -53,7 +53,7 @@ def outreach_demo_load(*, worker_phone_hash: str = "") -> None:
     )
     _calls(specialist, township)
     if worker_phone_hash:
-        _inbox(specialist, worker_phone_hash)
+        _inbox(User.objects.get(username="county410329"), worker_phone_hash)
 
 
 def _consents(county: str, actor: User) -> None:
@@ -95,12 +95,12 @@ def _calls(specialist: User, township: str) -> None:
             logger.info("demo call not added: %s", exc)
 
 
-def _inbox(specialist: User, phone_hash: str) -> None:
+def _inbox(county_admin: User, phone_hash: str) -> None:
     person = Person.objects.filter(phone_hash=phone_hash).first()
     if person is None:
         return
     if not person.consent_app:
-        consent_record(actor=specialist, person=person, channel="app", granted=True, note="演示")
+        consent_record(actor=county_admin, person=person, channel="app", granted=True, note="演示")
         person.refresh_from_db()
     recs = list(
         Recommendation.objects.filter(person=person, is_current=True)

@@ -67,7 +67,7 @@ def test_status_form_errors_name_the_field(client_a, worker_a):
             reverse("workers:me_status"), {"status": "unemployed_seeking", "occurred_on": future}
         )
     assert response.status_code == 200
-    assert "The date cannot be in the future." in response.content.decode()
+    assert "日期不能晚于今天。" in response.content.decode()
     assert not worker_a.person.employment_events.exists()
 
 
@@ -85,7 +85,7 @@ def test_skills_update(client_a, worker_a):
     with translation.override("en"):
         too_long = client_a.post(reverse("workers:me_skills"), {"skills": "很" * 31, "certificates": ""})
     assert too_long.status_code == 200
-    assert "is longer than 30 characters" in too_long.content.decode()
+    assert "超过 30 个字" in too_long.content.decode()
 
 
 def test_withdrawing_consent_takes_effect_at_once(client_a, worker_a):
