@@ -353,7 +353,9 @@ def campaign_queue(campaign: Campaign, progress: Progress | None = None) -> int:
     return inserted
 
 
-@task_kind(QUEUE_KIND)
+# Resumable: queuing is idempotent by key, so a message redelivered after its worker died (acks_late)
+# claims the task left ``running`` and queues again, writing only the rows that are missing.
+@task_kind(QUEUE_KIND, resumable=True)
 def _queue_task(task: BackgroundTask, progress: Progress) -> dict[str, Any]:
     campaign = Campaign.objects.get(pk=task.params["campaign_id"])
     inserted = campaign_queue(campaign, progress)
