@@ -321,6 +321,18 @@ class TokenBucket:
         self.tokens = 0.0
         self.stamp = time.monotonic()
 
+    def take_exactly(self, wanted: int) -> None:
+        """Wait until ``wanted`` tokens are in hand (at most the capacity), then take them."""
+        wanted = min(wanted, int(self.capacity))
+        while True:
+            now = time.monotonic()
+            self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+            self.stamp = now
+            if self.tokens >= wanted:
+                self.tokens -= wanted
+                return
+            time.sleep(min(0.05, (wanted - self.tokens) / self.rate))
+
     def take(self, wanted: int) -> int:
         """Wait until at least one token is in hand, then take up to ``wanted``."""
         while True:
@@ -334,6 +346,16 @@ class TokenBucket:
             time.sleep(min(0.05, (1 - self.tokens) / self.rate))
 
 
+def release(prepared: Prepared) -> int:
+    """Give back a batch claimed but not sent (the relay is stopping): due again at once."""
+    ids = list(prepared.by_id)
+    if not ids:
+        return 0
+    return Message.objects.filter(pk__in=ids, state=MessageState.SENDING).update(
+        state=MessageState.QUEUED, claimed_until=None
+    )
+
+
 def relay_drain(
     channel: str,
     *,
@@ -344,22 +366,28 @@ def relay_drain(
 ) -> RelayStats:
     """Relay ``channel`` for up to ``max_seconds`` at its contracted rate (until idle, by default).
 
-    Outside a transaction, a second thread records each batch's outcomes while the next batch is claimed
-    and sent, so the gateway is kept busy at its contracted rate instead of waiting on our bookkeeping.
+    Outside a transaction the work is pipelined over two more threads: while one batch is with the gateway,
+    the next is claimed and the previous one's outcomes are recorded, so the gateway is kept busy at its
+    contracted rate instead of waiting on our bookkeeping. A batch claimed but not sent when the relay
+    stops is given back.
     """
     backend = backend or backend_for(channel)
     conf = _conf()
     rate = float(conf["rate_per_s"].get(channel, 10))
     quota = int(conf["daily_quota"].get(channel, 0))
     bucket = TokenBucket(rate)
+    size = max(1, min(batch, int(rate)))  # a batch never needs more than one second's tokens
     stats = RelayStats()
     deadline = time.monotonic() + max_seconds
     now = timezone.now()
     reclaim_stale(channel, now, backend)
     hold_for_quiet_hours(channel, now)
     used = sent_today(channel, now)
-    writer = None if connection.in_atomic_block else ThreadPoolExecutor(max_workers=1)
+    threaded = not connection.in_atomic_block
+    writer = ThreadPoolExecutor(max_workers=1) if threaded else None
+    claimer = ThreadPoolExecutor(max_workers=1) if threaded else None
     pending: Future[None] | None = None
+    ahead: Future[Prepared] | None = None
     parts: list[RelayStats] = []  # per batch; the writer thread fills in the outcomes
 
     def settle() -> None:
@@ -368,17 +396,27 @@ def relay_drain(
             pending.result()
             pending = None
 
+    def fetch(limit: int) -> Future[Prepared]:
+        if claimer is not None:
+            return claimer.submit(prepare, channel, limit=limit)
+        done: Future[Prepared] = Future()
+        done.set_result(prepare(channel, limit=limit))
+        return done
+
+    def room(in_flight: int = 0) -> int:
+        return min(size, quota - used - in_flight) if quota else size
+
     try:
         while time.monotonic() < deadline:
-            room = quota - used if quota else batch
-            if room <= 0:
-                stats.counts["quota"] += 1
-                break
-            got = bucket.take(min(batch, room))
-            prepared = prepare(channel, limit=got)
+            if ahead is None:
+                if room() <= 0:
+                    stats.counts["quota"] += 1
+                    break
+                ahead = fetch(room())
+            prepared = ahead.result()
+            ahead = None
             one = prepared.stats
             if not prepared.outgoing and not one.counts:
-                bucket.tokens += got  # nothing was due: give the tokens back
                 settle()
                 if stop_when_idle:
                     break
@@ -388,9 +426,12 @@ def relay_drain(
                 hold_for_quiet_hours(channel, now)
                 continue
             if prepared.outgoing:
+                if room(len(prepared.outgoing)) > 0 and time.monotonic() < deadline:
+                    ahead = fetch(room(len(prepared.outgoing)))  # claimed while this batch is out
+                bucket.take_exactly(len(prepared.outgoing))
                 outcomes = backend.send_many(prepared.outgoing)
                 sent = sum(1 for o in outcomes if isinstance(o, Sent))
-                settle()  # one batch in flight at a time: the previous one is recorded before the next
+                settle()  # the previous batch is recorded before this one is handed over
                 if writer is None:
                     _record(channel, prepared.outgoing, outcomes, prepared.by_id, one)
                 else:
@@ -401,9 +442,12 @@ def relay_drain(
             parts.append(one)
         settle()
     finally:
-        if writer is not None:
-            writer.submit(connections.close_all).result()
-            writer.shutdown()
+        if ahead is not None:
+            release(ahead.result())
+        for pool in (writer, claimer):
+            if pool is not None:
+                pool.submit(connections.close_all).result()
+                pool.shutdown()
         backend.close()
     for part in parts:
         stats.add(part)

@@ -166,3 +166,37 @@ def test_receipts_never_move_backwards(people, memory):
     assert message.state == MessageState.DELIVERED
     assert message.delivered_at
     assert message.receipts.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_pipelined_drain_sends_each_message_once(regions_loaded, memory, settings):
+    from wengang.accounts.tests.factories import make_user
+    from wengang.outreach.relay import relay_drain
+
+    conf = dict(settings.WENGANG_OUTREACH)
+    conf["rate_per_s"] = {**conf["rate_per_s"], "sms": 200}
+    settings.WENGANG_OUTREACH = conf
+    admin = make_user("drain_admin", "county_admin", "410329")
+    people = [make_reachable(admin, "410329001", 40 + i) for i in range(30)]
+    for i, person in enumerate(people):
+        message_enqueue(channel="sms", idempotency_key=f"p{i}", body="岗位", person=person, kick=False)
+    stats = relay_drain("sms", max_seconds=30, backend=memory(), batch=7)
+    assert stats.sent == 30
+    assert sorted(o.address for o in memory.outbox) == sorted(phone_of(40 + i) for i in range(30))
+    assert not Message.objects.exclude(state=MessageState.SENT).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_claimed_ahead_is_given_back_when_the_relay_stops(regions_loaded, memory):
+    from wengang.accounts.tests.factories import make_user
+    from wengang.outreach.relay import Prepared, claim, release
+
+    admin = make_user("release_admin", "county_admin", "410329")
+    person = make_reachable(admin, "410329001", 90)
+    message = message_enqueue(channel="sms", idempotency_key="rel", body="岗位", person=person, kick=False)
+    batch = claim("sms", 10, timezone.now())
+    assert [m.pk for m in batch] == [message.pk]
+    assert release(Prepared(by_id={m.pk: m for m in batch})) == 1
+    message.refresh_from_db()
+    assert message.state == MessageState.QUEUED
+    assert message.claimed_until is None
