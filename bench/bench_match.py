@@ -8,7 +8,10 @@ from ``wengang.matching.synthetic`` (Luoyang-like geography, partner cities, ske
   ``engine_peak_rss_mb`` — the process's peak RSS then (data included);
 - ``candidates_s`` — ``top_candidates`` (top-3 seekers per posting); ``spread_s`` and the capacity figures
   ``max_first_choice_load``, ``over_capacity_share``, ``zero_rec_share``, ``mean_score_change``,
-  ``capacity_violations``, ``fallback_share``;
+  ``capacity_violations`` (seekers placed over a cap although a feasible posting had room: must be 0),
+  ``demand_over_capacity`` (seekers with a list ÷ the first-choice slots, 3 × open places),
+  ``over_cap_seeker_share`` (seekers placed beyond level 1 because nothing feasible had room),
+  ``spread_levels`` and ``fallback_share`` (kept their own best after the last level);
 - ``incremental_s`` — ``update_for_posting`` after one posting's pay changed, ``incremental_seekers``;
 - peer: exhaustive NumPy scoring of 2,000 sampled seekers against every posting (``peer_seekers_per_s``),
   ``peer_ratio`` = its time extrapolated to all seekers ÷ ``engine_s``; ``exact_sample_match`` = share of the

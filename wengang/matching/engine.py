@@ -1,8 +1,9 @@
 """The matching engine's API: arrays in, ranked lists out (no Django).
 
-- :func:`top_postings` — exact top-k postings per seeker (branch and bound, see :mod:`.kernels`);
+- :func:`top_postings` — exact top-k postings per seeker (branch and bound, see :mod:`.forward`);
 - :func:`top_candidates` — exact top-k seekers per posting (see :mod:`.reverse`);
-- :func:`spread` — capacity-aware first choices, with the statistics the benchmark reports;
+- :func:`spread` — capacity-aware first choices (see :mod:`.spreading`), with the statistics the benchmark
+  reports;
 - :func:`update_for_posting` — after one posting changed, re-rank only the seekers it could reach.
 
 Kernels release the GIL; chunks of seekers (postings) run on ``threads`` Python threads (default: the CPUs
@@ -12,6 +13,7 @@ this process may use). Compiled kernels are cached on disk (``cache=True``) in `
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -20,10 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from . import kernels, reverse
+from . import forward, kernels, reverse, spreading
 from .arrays import PostingArrays, SeekerArrays, Taxonomy
-from .grid import PostIndex, build_post_index, seeker_extent
-from .index import compat_csr
+from .index import compat_csr, seeker_extent
 from .scoring import Prepared, compat_matrix, prepare
 from .weights import Weights
 
@@ -54,11 +55,11 @@ class Context:
     prep: Prepared
     S: kernels.SeekCols
     P: kernels.PostCols
-    X: PostIndex
+    F: forward.FwdIndex
     compat: np.ndarray  # bool [n_occ + 1, n_occ]
     comp: tuple[np.ndarray, np.ndarray]  # CSR seeker occupation + 1 → posting occupations
     extent: np.ndarray  # the seekers' lat/lon box
-    order: np.ndarray  # seekers in township order (locality)
+    order: np.ndarray  # seekers by home cell, then occupation (the same buckets stay in cache)
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -85,13 +86,12 @@ def make_context(
     prep = prepare(seekers, postings, weights)
     extent = seeker_extent(seekers)
     comp = compat_csr(taxonomy)
-    X = build_post_index(seekers, postings, taxonomy.n_occupations, comp, prep, weights, extent)
+    F = forward.build_forward_index(seekers, postings, taxonomy.n_occupations, comp, prep, weights)
     S, P = _cols(seekers, postings, prep)
     compat = compat_matrix(comp, taxonomy.n_occupations)
-    town = seekers.town
-    order = np.arange(len(town)) if bool((town[1:] >= town[:-1]).all()) else np.argsort(town, kind="stable")
+    order = np.lexsort((seekers.occupation, F.scell))
     return Context(
-        seekers, postings, taxonomy, weights, weights.vector(), prep, S, P, X, compat, comp, extent, order
+        seekers, postings, taxonomy, weights, weights.vector(), prep, S, P, F, compat, comp, extent, order
     )
 
 
@@ -131,8 +131,10 @@ def top_postings(
     out_p = np.full((len(ctx.seekers), k), -1, np.int32)
     out_s = np.full((len(ctx.seekers), k), -np.inf, np.float32)
 
+    n_occ = ctx.taxonomy.n_occupations
+
     def run(seq: np.ndarray) -> None:
-        kernels.top_postings_chunk(seq, k, ctx.S, ctx.P, ctx.X, ctx.w, out_p, out_s, *kernels.buffers(k))
+        forward.top_chunk(seq, k, ctx.S, ctx.F, ctx.w, out_p, out_s, *forward.buffers(k, n_occ))
 
     _run_chunks(run, ctx.order, threads)
     return Recommendations(out_p, out_s)
@@ -178,16 +180,11 @@ class Spread:
     """Recommendations after spreading first choices, and what it cost."""
 
     recommendations: Recommendations
-    fallback: np.ndarray  # bool [S]: kept an over-full first choice because nothing else fitted
+    fallback: np.ndarray  # bool [S]: first choice over its cap because no feasible posting had room left
     stats: dict[str, float]
 
 
-def _bucket_of(ctx: Context) -> np.ndarray:
-    """[2, n_postings]: each posting's grid bucket and city bucket (-1: not indexed)."""
-    pb = np.full((2, len(ctx.postings)), -1, np.int64)
-    for row, B in enumerate((ctx.X.grid, ctx.X.city)):
-        pb[row, B.members] = np.repeat(np.arange(len(B.bstart) - 1), np.diff(B.bstart))
-    return pb
+MAX_LEVEL = 30  # spreading levels (each doubles the caps) before the rest keep their own best
 
 
 def spread(
@@ -197,24 +194,29 @@ def spread(
     candidates: Recommendations | None = None,
 ) -> Spread:
     """Reassign first choices so that no posting is more than ``capacity_factor`` × its open places anyone's
-    first choice while another feasible posting has room. Seekers are served priority people first, then by
-    their best score; each takes their best feasible posting with room (their own list first, then the
-    exact search with room). With ``candidates`` (``top_candidates``), an open posting that feasible seekers
-    exist for but that nobody's list holds is put in the last slot of its best candidate whose last posting
-    is listed elsewhere too (never over their first choice), and the statistics count what is left."""
+    first choice while another feasible posting has room (:mod:`.spreading`: priority people first, then by
+    best score; each takes their best feasible posting with room — their own list first, then the exact
+    search with room; those for whom nothing fits are spread again level by level). With ``candidates``
+    (``top_candidates``), an open posting that feasible seekers exist for but that nobody's list holds is
+    put in the last slot of its best candidate whose last posting is listed elsewhere too (never over their
+    first choice), and the statistics count what is left."""
     ctx = context
     started = time.perf_counter()
     k = recs.k
     places = np.where(ctx.postings.is_open, ctx.postings.places, 0).clip(0, None)
-    cap = np.floor(ctx.weights.capacity_factor * places).astype(np.int32)
+    cap = np.floor(ctx.weights.capacity_factor * places).astype(np.int64)
     first_s = recs.score[:, 0]
     seq = np.lexsort((np.arange(len(first_s)), -first_s, -ctx.prep.s_prio))
-    new_p = np.empty(len(first_s), np.int32)
-    new_s = np.empty(len(first_s), np.float32)
-    fallback = np.zeros(len(first_s), np.bool_)
-    pbucket = _bucket_of(ctx)
-    room = kernels.spread_kernel(
-        seq, k, ctx.S, ctx.P, ctx.X, ctx.w, recs.index, recs.score, cap, pbucket, new_p, new_s, fallback
+    n_occ = ctx.taxonomy.n_occupations
+
+    def rebuild(room: np.ndarray) -> forward.FwdIndex:
+        p = dataclasses.replace(ctx.postings, places=np.where(room > 0, ctx.postings.places, 0))
+        return forward.build_forward_index(
+            ctx.seekers, p, n_occ, ctx.comp, ctx.prep, ctx.weights, reuse=ctx.F
+        )
+
+    new_p, new_s, level, load = spreading.spread_first(
+        seq, k, ctx.S, ctx.F, ctx.w, recs.index, recs.score, cap, MAX_LEVEL, rebuild
     )
     # the new list: the assigned first choice, then the old list without it
     moved = np.argsort(recs.index == new_p[:, None], axis=1, kind="stable")
@@ -228,14 +230,24 @@ def spread(
         has_candidate = candidates.index[:, 0] >= 0
         _cover(out, candidates, places > 0)
     seconds = time.perf_counter() - started
-    violations = kernels.still_fits(np.flatnonzero(fallback), ctx.S, ctx.P, ctx.X, ctx.w, room, pbucket)
+    # the rule: whoever was placed over a cap (level > 1) has no feasible posting left under its cap
+    over = np.flatnonzero(level > 1)
+    room_left = np.clip(cap - load, 0, None)
+    violations = spreading.still_fits(
+        over, ctx.S, ctx.F, ctx.w, room_left, *spreading.rooms(room_left, ctx.F)
+    )
+    fallback = level > MAX_LEVEL
     stats = spread_stats(recs, out, places, ctx.weights.capacity_factor, has_candidate)
+    served = level > 0
     stats.update(
         spread_s=round(seconds, 3),
         fallback_share=float(fallback.mean()) if len(fallback) else 0.0,
+        over_cap_seeker_share=float((level > 1).sum() / max(int(served.sum()), 1)),
+        demand_over_capacity=float(served.sum() / max(int(cap.sum()), 1)),
+        spread_levels=int(level.max(initial=0)),
         capacity_violations=int(violations),
     )
-    return Spread(out, fallback, stats)
+    return Spread(out, level > 1, stats)
 
 
 def _cover(out: Recommendations, candidates: Recommendations, open_: np.ndarray) -> int:
@@ -311,15 +323,16 @@ def update_for_posting(recs: Recommendations, context: Context, postings: Postin
     ctx = context
     postings.validate(ctx.taxonomy)
     prep = prepare_postings(ctx, postings)
-    X = build_post_index(
-        ctx.seekers, postings, ctx.taxonomy.n_occupations, ctx.comp, prep, ctx.weights, ctx.extent
+    F = forward.build_forward_index(
+        ctx.seekers, postings, ctx.taxonomy.n_occupations, ctx.comp, prep, ctx.weights
     )
     S, P = _cols(ctx.seekers, postings, prep)
-    new = Context(ctx.seekers, postings, ctx.taxonomy, ctx.weights, ctx.w, prep, S, P, X, ctx.compat,
+    new = Context(ctx.seekers, postings, ctx.taxonomy, ctx.weights, ctx.w, prep, S, P, F, ctx.compat,
                   ctx.comp, ctx.extent, ctx.order)  # fmt: skip
     touched = np.flatnonzero(kernels.reached_by(j, S, P, ctx.w, ctx.compat, recs.index, recs.score))
     out_p, out_s = recs.index.copy(), recs.score.copy()
-    kernels.top_postings_chunk(touched, recs.k, S, P, X, ctx.w, out_p, out_s, *kernels.buffers(recs.k))
+    n_occ = ctx.taxonomy.n_occupations
+    forward.top_chunk(touched, recs.k, S, F, ctx.w, out_p, out_s, *forward.buffers(recs.k, n_occ))
     return Recommendations(out_p, out_s), new, touched
 
 

@@ -1,7 +1,8 @@
-"""Helpers shared by the indexes: compatibility lists, bucket statistics, township boxes and orders.
+"""Helpers shared by the indexes: compatibility lists and classes, bucket statistics, township boxes and
+orders.
 
-The forward (seeker → postings) index is :mod:`.grid`; the reverse one (posting → seekers) :mod:`.reverse`,
-which walks seeker townships nearest first from the posting's township.
+The forward (seeker → postings) index is :mod:`.forward`; the reverse one (posting → seekers)
+:mod:`.reverse`, which walks seeker townships nearest first from the posting's township.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from .arrays import Taxonomy
+from .arrays import SeekerArrays, Taxonomy
 from .scoring import KM_PER_DEG_LAT, KM_PER_DEG_LON
 
 
@@ -76,3 +77,24 @@ def _order(src: np.ndarray, dst: np.ndarray, dst_ids: np.ndarray) -> tuple[np.nd
     lb = np.nan_to_num(lb, nan=0.0) * (1 - 1e-9)  # rounding can only lower a lower bound
     order = np.argsort(lb, axis=1, kind="stable")
     return dst_ids[order].astype(np.int32), np.take_along_axis(lb, order, axis=1)
+
+
+def classes(comp: tuple[np.ndarray, np.ndarray], n_occ: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Posting occupations accepted by exactly the same seeker occupations share a class (the general-labour
+    occupations are one): (class of each occupation, CSR seeker occupation + 1 → classes)."""
+    indptr, indices = comp
+    m = np.zeros((len(indptr) - 1, n_occ), np.bool_)
+    m[np.repeat(np.arange(len(indptr) - 1), np.diff(indptr)), indices] = True
+    _, occ_class = np.unique(m.T, axis=0, return_inverse=True)
+    occ_class = occ_class.ravel().astype(np.int32)
+    rows = [np.unique(occ_class[indices[indptr[i] : indptr[i + 1]]]) for i in range(len(indptr) - 1)]
+    cptr = np.zeros(len(rows) + 1, np.int64)
+    cptr[1:] = np.cumsum([len(r) for r in rows])
+    return occ_class, cptr, np.concatenate(rows).astype(np.int32)
+
+
+def seeker_extent(seekers: SeekerArrays) -> np.ndarray:
+    if not len(seekers):
+        return np.array([np.inf, -np.inf, np.inf, -np.inf])
+    lat, lon = seekers.lat, seekers.lon
+    return np.array([lat.min(), lat.max(), lon.min(), lon.max()], np.float64)

@@ -1,0 +1,163 @@
+"""Capacity-aware first choices (numba): a greedy assignment in priority order, in levels.
+
+Seekers come priority people first, then by their best score (ties: the lower index). At level 1 each takes
+their best feasible posting that still has room — room = the cap (``capacity_factor`` × open places) minus
+the first choices it has: their own list first, then the exact search restricted to postings with room
+(:func:`.forward.search` with ``use_room``; room counters per bucket, super-block, block and class skip what
+is full). A seeker for whom no feasible posting has room anywhere waits for level 2, where every cap doubles,
+and so on: nobody is over a posting's cap while another feasible posting has room, and when nothing fits
+(demand beyond the places) the extra first choices are spread over the feasible postings instead of piling
+onto the most popular one. After ``max_level`` levels the rest keep their own best.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numba as nb
+import numpy as np
+
+from .forward import search
+
+CHUNK = 50_000  # seekers between two checks whether the index should be rebuilt
+
+
+@nb.njit(cache=True, nogil=True)
+def _rooms(room, F, groom, oroom):
+    """Room per bucket, super-block and block (``groom``, in that order) and per class (``oroom``)."""
+    groom[:] = 0
+    oroom[:] = 0
+    n_bkt = F.bb.shape[0] - 1
+    n_sup = F.sstart.shape[0] - 1
+    for q in range(n_bkt):
+        for g2 in range(F.bb[q], F.bb[q + 1]):
+            for g in range(F.sstart[g2], F.sstart[g2 + 1]):
+                for m in range(F.bstart[g], F.bstart[g + 1]):
+                    r = room[F.pid[m]]
+                    if r > 0:
+                        groom[q] += r
+                        groom[n_bkt + g2] += r
+                        groom[n_bkt + n_sup + g] += r
+                        oroom[F.mclass[m]] += r
+
+
+def rooms(room: np.ndarray, F: object) -> tuple[np.ndarray, np.ndarray]:
+    """(``groom``, ``oroom``) for ``room``."""
+    n = len(F.bb) - 1 + len(F.sstart) - 1 + len(F.bstart) - 1  # type: ignore[attr-defined]
+    groom = np.zeros(n, np.int64)
+    oroom = np.zeros(F.cmax.shape[1], np.int64)  # type: ignore[attr-defined]
+    _rooms(room, F, groom, oroom)
+    return groom, oroom
+
+
+@nb.njit(cache=True, nogil=True)
+def assign_level(pending, fail, n_fail, lv, k, S, F, w, rec_p, rec_s, room, groom, oroom, gidx, load, new_p,
+                 new_s, level):  # fmt: skip
+    """One level for the seekers of ``pending`` (in order): each takes their best feasible posting with room
+    — their own list first, then the exact search with room; those who find none are appended to ``fail``
+    after its first ``n_fail`` (the new count is returned)."""
+    top_p = np.empty(1, np.int32)
+    top_s = np.empty(1, np.float64)
+    no_hint = np.zeros((0, 1), np.int32)
+    seed = np.empty(1, np.int32)
+    n_next = n_fail
+    for i in range(len(pending)):
+        s = pending[i]
+        chosen = -1
+        sc = np.float32(0.0)
+        for r in range(k):
+            j = rec_p[s, r]
+            if j < 0:
+                break
+            if room[j] > 0:
+                chosen = j
+                sc = rec_s[s, r]
+                break
+        if chosen < 0 and rec_p[s, k - 1] >= 0:  # a full list: more feasible postings may exist
+            if search(s, 1, top_p, top_s, S, F, w, room, groom, oroom, True, no_hint, seed) > 0:
+                chosen = top_p[0]
+                sc = np.float32(top_s[0])
+        if chosen < 0:
+            fail[n_next] = s
+            n_next += 1
+            continue
+        room[chosen] -= 1
+        load[chosen] += 1
+        for r in range(3):
+            groom[gidx[r, chosen]] -= 1
+        oroom[F.mclass[F.mpos[chosen]]] -= 1
+        new_p[s] = chosen
+        new_s[s] = sc
+        level[s] = lv
+    return n_next
+
+
+@nb.njit(cache=True, nogil=True)
+def still_fits(seq, S, F, w, room, groom, oroom):
+    """How many seekers of ``seq`` have a feasible posting with ``room > 0`` (a capacity-rule violation when
+    they were placed beyond level 1)."""
+    top_p = np.empty(1, np.int32)
+    top_s = np.empty(1, np.float64)
+    no_hint = np.zeros((0, 1), np.int32)
+    seed = np.empty(1, np.int32)
+    n = 0
+    for s in seq:
+        if search(s, 1, top_p, top_s, S, F, w, room, groom, oroom, True, no_hint, seed) > 0:
+            n += 1
+    return n
+
+
+def group_index(F: object, n_postings: int) -> np.ndarray:
+    """[3, n_postings]: each indexed posting's bucket, super-block and block in ``groom``."""
+    bb, sstart, bstart, pid = F.bb, F.sstart, F.bstart, F.pid  # type: ignore[attr-defined]
+    n_bkt, n_sup = len(bb) - 1, len(sstart) - 1
+    blk = np.repeat(np.arange(len(bstart) - 1), np.diff(bstart))  # block of each member
+    sup = np.repeat(np.arange(n_sup), np.diff(sstart))[blk]
+    bkt = np.repeat(np.arange(n_bkt), np.diff(bb))[sup]
+    out = np.zeros((3, n_postings), np.int64)
+    out[:, pid] = np.stack([bkt, n_bkt + sup, n_bkt + n_sup + blk])
+    return out
+
+
+def spread_first(
+    seq: np.ndarray, k: int, S: object, F: object, w: np.ndarray, rec_p: np.ndarray, rec_s: np.ndarray,
+    cap: np.ndarray, max_level: int, rebuild: Callable[[np.ndarray], object] | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """(first choice, its score, level, load per posting) for every seeker; level 0 = no list. Level ``lv``
+    lets each posting take up to ``cap × 2**(lv - 1)`` first choices (level 1 = the cap itself); after
+    ``max_level`` levels the rest keep their own best (level ``max_level + 1``). ``rebuild(room)``: the
+    index of the postings with room only — rebuilt once a tenth of the postings with room have filled, so the
+    bounds of the search stop counting full postings."""
+    n = len(rec_p)
+    new_p = np.full(n, -1, np.int32)
+    new_s = np.full(n, -np.inf, np.float32)
+    level = np.zeros(n, np.int32)
+    load = np.zeros(len(cap), np.int64)
+    pending = seq[rec_p[seq, 0] >= 0].astype(np.int64)
+    limit = cap.astype(np.int64)
+    Fi = F
+    for lv in range(1, max_level + 1):
+        if len(pending) == 0:
+            break
+        room = np.maximum(limit - load, 0)
+        fail = np.empty(len(pending), np.int64)
+        n_fail = 0
+        built_with = -1
+        for lo in range(0, len(pending), CHUNK):
+            with_room = int((room > 0).sum())
+            if rebuild is not None and (built_with < 0 or with_room < 0.9 * built_with):
+                Fi = rebuild(room)
+                built_with = with_room
+            gidx = group_index(Fi, len(cap))
+            groom, oroom = rooms(room, Fi)
+            n_fail = assign_level(
+                pending[lo : lo + CHUNK], fail, n_fail, lv, k, S, Fi, w, rec_p, rec_s, room, groom, oroom,
+                gidx, load, new_p, new_s, level,
+            )  # fmt: skip
+        pending = fail[:n_fail]
+        limit = limit * 2
+    new_p[pending] = rec_p[pending, 0]
+    new_s[pending] = rec_s[pending, 0]
+    level[pending] = max_level + 1
+    np.add.at(load, rec_p[pending, 0], 1)
+    return new_p, new_s, level, load

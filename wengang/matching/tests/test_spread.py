@@ -1,0 +1,80 @@
+"""Capacity spreading: levels when demand exceeds the places, and the rule checked against a brute force."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from wengang.matching import engine, synthetic
+from wengang.matching.arrays import PRIORITY_THREE_WITHOUT
+from wengang.matching.scoring import pair_terms
+
+from .helpers import TAXONOMY, postings, seekers
+
+
+def test_demand_over_capacity_is_spread_level_by_level():
+    s = seekers(*({"priority": PRIORITY_THREE_WITHOUT if i == 29 else 0} for i in range(30)))
+    p = postings({"north_km": 1.0, "places": 2}, {"north_km": 10.0, "places": 2})
+    ctx = engine.make_context(s, p, TAXONOMY)
+    recs = engine.top_postings(s, p, TAXONOMY, context=ctx, threads=1)
+    assert (recs.index[:, 0] == 0).all()
+    out = engine.spread(recs, ctx)
+    first = out.recommendations.index[:, 0]
+    # level 1: 6 + 6 (3 × 2 places each); level 2 (caps doubled): 6 + 6 more; level 3: the last 6 to A
+    assert (first == 0).sum() == 18
+    assert (first == 1).sum() == 12
+    assert first[29] == 0  # the priority person is served first
+    assert out.fallback.sum() == 18  # placed over a cap because nothing feasible had room
+    assert out.stats["spread_levels"] == 3
+    assert out.stats["max_first_choice_load"] == pytest.approx(9.0)
+    assert out.stats["max_first_choice_load_before"] == pytest.approx(15.0)
+    assert out.stats["demand_over_capacity"] == pytest.approx(2.5)
+    assert out.stats["capacity_violations"] == 0
+
+
+@pytest.fixture(scope="module")
+def crowded():
+    """More seekers than 3 × the places: most postings fill up."""
+    tax = synthetic.taxonomy(30)
+    s = synthetic.seekers(3000, 30, seed=21)
+    p = synthetic.postings(100, 30, seed=22)
+    ctx = engine.make_context(s, p, tax)
+    recs = engine.top_postings(s, p, tax, context=ctx)
+    return s, p, tax, ctx, recs
+
+
+def test_the_capacity_rule_holds_against_a_brute_force(crowded):
+    s, p, tax, ctx, recs = crowded
+    out = engine.spread(recs, ctx)
+    assert out.stats["capacity_violations"] == 0
+    assert out.stats["demand_over_capacity"] > 1
+    t = pair_terms(
+        s, p, ctx.weights, ctx.prep, ctx.compat, np.arange(len(s))[:, None], np.arange(len(p))[None, :]
+    )
+    first = out.recommendations.index[:, 0]
+    has = first >= 0
+    assert (has == (recs.index[:, 0] >= 0)).all()
+    # every first choice is feasible and keeps its exact score
+    assert t.feasible[np.flatnonzero(has), first[has]].all()
+    assert np.array_equal(
+        out.recommendations.score[has, 0], t.total[np.flatnonzero(has), first[has]].astype(np.float32)
+    )
+    places = np.where(p.is_open, p.places, 0)
+    cap = np.floor(3 * places)
+    load = np.bincount(first[has], minlength=len(p))
+    # whoever sits over a cap has no feasible posting left under its cap
+    over = np.flatnonzero(out.fallback)
+    assert len(over) > 0
+    under = load < cap
+    assert not (t.feasible[over][:, under]).any()
+    # and the over-cap first choices are spread: no posting takes more than its share of them
+    assert out.stats["max_first_choice_load"] < out.stats["max_first_choice_load_before"]
+
+
+def test_spreading_costs_score_and_is_reported(crowded):
+    s, p, tax, ctx, recs = crowded
+    out = engine.spread(recs, ctx)
+    has = recs.index[:, 0] >= 0
+    change = out.recommendations.score[has, 0].astype(np.float64) - recs.score[has, 0]
+    assert (change <= 0).all()  # nobody gets a better first choice than their own best
+    assert out.stats["mean_score_change"] == pytest.approx(change.mean())
