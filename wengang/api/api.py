@@ -63,6 +63,8 @@ api.add_router("/postings", jobs_router)
 api.add_router("/referrals", referrals_router)
 api.add_router("/assistance", "wengang.assistance.api.router")  # the 131 service
 api.add_router("/matching", "wengang.matching.api.router")  # match runs, recommendations
+api.add_router("/training", "wengang.training.api.router")
+api.add_router("/welfare", "wengang.jobs.welfare_api.router")
 api.add_router("/outreach", "wengang.outreach.api.router")  # campaigns, segments, templates, messages
 api.add_router("/public", public_router)
 api.add_router("/audit", audit_router)

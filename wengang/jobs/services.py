@@ -11,6 +11,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from celery import signature
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -255,6 +256,7 @@ def posting_update(
         changes={**{k: [before[k], after[k]] for k in changed}, **extra},
         request=request,
     )
+    transaction.on_commit(signature("matching.posting_changed", args=(posting.pk,)).delay)
     return changed
 
 
@@ -324,6 +326,7 @@ def posting_transition(
         changes={"status": [current, to], **({"note": note.strip()} if note.strip() else {})},
         request=request,
     )
+    transaction.on_commit(signature("matching.posting_changed", args=(posting.pk,)).delay)
     return posting
 
 
@@ -349,6 +352,7 @@ def posting_count_hire(*, posting: Posting, actor: Any, request: HttpRequest | N
             changes={"status": [before, PostingStatus.FILLED], "filled_count": posting.filled_count},
             request=request,
         )
+    transaction.on_commit(signature("matching.posting_changed", args=(posting.pk,)).delay)
     return posting
 
 
@@ -375,5 +379,6 @@ def postings_close_expired(*, today: dt.date | None = None) -> int:
                 object_id=posting.pk,
                 changes={"status": [before, PostingStatus.CLOSED], "expired": str(posting.end_date)},
             )
+            transaction.on_commit(signature("matching.posting_changed", args=(posting.pk,)).delay)
             closed += 1
     return closed

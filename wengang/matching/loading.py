@@ -253,14 +253,17 @@ def _destinations(people: Any, places: _Places) -> tuple[dict[int, int], dict[in
     return out, city_names
 
 
-def load_arrays(scope_code: str) -> Loaded:
-    """Build the engine's arrays for the job seekers of ``scope_code`` and every open posting."""
+def load_arrays(scope_code: str, *, person_ids: Any = None) -> Loaded:
+    """Build the engine's arrays for the job seekers of ``scope_code`` (only ``person_ids`` among them when
+    given — ids or a subquery of ids: an incremental update) and every open posting."""
     today = timezone.localdate()
     taxonomy, occ_index = load_taxonomy()
     places = _Places()
     notes: list[str] = []
 
     people = seeker_queryset(scope_code)
+    if person_ids is not None:
+        people = people.filter(pk__in=person_ids)
     rows = list(
         people.order_by("village_code", "id").values_list(
             "id", "birth_date", "village_code", "skills", "certificates", "intent", "is_three_without",

@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from celery import signature
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest
@@ -39,6 +40,7 @@ EDITABLE = (
     "notes",
     "return_date",
 )
+MATCHED = {"village_code", "health", "skills", "certificates", "is_three_without", "status", "intent"}
 
 
 def _check_scope(actor: Any, village_code: str) -> None:
@@ -245,6 +247,8 @@ def person_update(
                 changes={k: v for k, v in changed.items() if k != "phone"}
                 | ({"phone": "changed"} if "phone" in changed else {}),
             )
+        if changed.keys() & MATCHED:  # the job-matching lists of this person may change
+            transaction.on_commit(signature("matching.person_changed", args=(person.pk,)).delay)
     return sorted(changed)
 
 
@@ -331,4 +335,5 @@ def employment_record(
                 "source": source,
             },
         )
+        transaction.on_commit(signature("matching.person_changed", args=(person.pk,)).delay)
     return event
