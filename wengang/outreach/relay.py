@@ -114,7 +114,10 @@ def claim(channel: str, limit: int, now: dt.datetime) -> list[Message]:
         )
         if not ids:
             return []
-        Message.objects.filter(pk__in=ids).update(state=MessageState.SENDING, claimed_until=lease)
+        # The attempt is counted when claimed: a delivery report may settle the row before we record it.
+        Message.objects.filter(pk__in=ids).update(
+            state=MessageState.SENDING, claimed_until=lease, attempts=F("attempts") + 1
+        )
     return list(
         Message.objects.filter(pk__in=ids)
         .select_related("person")
@@ -252,7 +255,7 @@ def _record(
     with transaction.atomic():
         for item, outcome in zip(outgoing, outcomes, strict=True):
             message = by_id[item.message_id]
-            attempts = message.attempts + 1
+            attempts = message.attempts  # counted when claimed
             if isinstance(outcome, Sent) and not outcome.delivered and not outcome.gateway_ref:
                 # Recorded for the whole batch below: no queryset per message on the hot path.
                 sent_plain.append(item.message_id)
@@ -265,7 +268,6 @@ def _record(
                         state=MessageState.DELIVERED,
                         sent_at=now,
                         delivered_at=now,
-                        attempts=attempts,
                         gateway_ref=outcome.gateway_ref[:100],
                         claimed_until=None,
                     )
@@ -273,7 +275,6 @@ def _record(
                     mine.update(
                         state=MessageState.SENT,
                         sent_at=now,
-                        attempts=attempts,
                         gateway_ref=outcome.gateway_ref[:100],
                         claimed_until=None,
                     )
@@ -283,7 +284,6 @@ def _record(
             elif isinstance(outcome, TransientError) and attempts < max_attempts:
                 mine.update(
                     state=MessageState.QUEUED,
-                    attempts=attempts,
                     next_attempt_at=now + dt.timedelta(seconds=backoff(attempts, outcome.retry_after)),
                     last_error=str(outcome)[:300],
                     claimed_until=None,
@@ -293,7 +293,6 @@ def _record(
                 error = outcome if isinstance(outcome, Exception) else PermanentError(str(outcome))
                 mine.update(
                     state=MessageState.FAILED,
-                    attempts=attempts,
                     last_error=str(error)[:300],
                     claimed_until=None,
                 )
@@ -301,7 +300,7 @@ def _record(
         if sent_plain:
             # A receipt may already have moved some on (sent → delivered): only ``sending`` rows change.
             Message.objects.filter(pk__in=sent_plain, state=MessageState.SENDING).update(
-                state=MessageState.SENT, sent_at=now, claimed_until=None, attempts=F("attempts") + 1
+                state=MessageState.SENT, sent_at=now, claimed_until=None
             )
 
 
