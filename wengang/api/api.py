@@ -66,6 +66,8 @@ api.add_router("/matching", "wengang.matching.api.router")  # match runs, recomm
 api.add_router("/training", "wengang.training.api.router")
 api.add_router("/welfare", "wengang.jobs.welfare_api.router")
 api.add_router("/outreach", "wengang.outreach.api.router")  # campaigns, segments, templates, messages
+api.add_router("/outreach", "wengang.outreach.call_api.router")  # the phone-call list
+api.add_router("/me", "wengang.workers.api.router")  # the worker's own API (worker session only)
 api.add_router("/public", public_router)
 api.add_router("/audit", audit_router)
 api.add_router("/tasks", background_router)

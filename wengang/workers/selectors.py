@@ -17,7 +17,9 @@ from wengang.jobs.choices import OPEN_REFERRAL_STATES
 from wengang.jobs.models import Posting, Referral
 from wengang.matching.models import Recommendation
 from wengang.portal.selectors import public_postings
-from wengang.registry.models import Person
+from wengang.regions.selectors import region_names
+from wengang.registry.consent import consent_state
+from wengang.registry.models import ConsentChannel, Person
 
 from .models import CorrectionRequest, Dismissal
 
@@ -84,3 +86,24 @@ def my_specialist(person: Person) -> Contact:
         phone = decrypt(user.phone_encrypted) if user.phone_encrypted else ""
         return Contact(name=user.full_name or user.get_username(), phone=phone or HOTLINE, is_specialist=True)
     return Contact(name="", phone=HOTLINE, is_specialist=False)
+
+
+@dataclass(frozen=True)
+class ConsentRow:
+    value: str
+    label: str
+    granted: bool
+
+
+def my_consents(person: Person) -> list[ConsentRow]:
+    """Consent to job pushes per channel, every channel listed (the “我的” page and the worker API)."""
+    state = consent_state(person)
+    return [ConsentRow(str(v), str(label), bool(state.get(v, False))) for v, label in ConsentChannel.choices]
+
+
+def my_place(person: Person) -> str:
+    """“county township village” of the person's village, for display."""
+    code = person.village_code
+    wanted = [code[:n] for n in (6, 9, 12) if len(code) >= n]
+    names = region_names(set(wanted))
+    return " ".join(names[c] for c in wanted if c in names) or code
