@@ -16,8 +16,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from wengang.outreach.models import WeChatBinding
-from wengang.regions.selectors import region_names
-from wengang.registry.consent import consent_state
 from wengang.registry.models import ConsentChannel, Person
 
 from . import selectors, worker_services
@@ -46,21 +44,11 @@ def _errors(form: forms.Form, exc: ValidationError | PermissionDenied) -> None:
         form.add_error(None, "；".join(exc.messages))
 
 
-def _place(code: str) -> str:
-    wanted = [code[:n] for n in (6, 9, 12) if len(code) >= n]
-    names = region_names(set(wanted))
-    return " ".join(names[c] for c in wanted if c in names) or code
-
-
 @require_GET
 @worker_required
 def me(request: HttpRequest) -> HttpResponse:
     person = _person(request)
-    state = consent_state(person)
-    channels = [
-        {"value": value, "label": label, "granted": state.get(value, False)}
-        for value, label in ConsentChannel.choices
-    ]
+    channels = selectors.my_consents(person)
     latest = person.employment_events.order_by("-occurred_on", "-id").first()
     intent = person.intents.order_by("-recorded_on", "-id").first()
     field_labels = dict(CORRECTION_FIELDS)
@@ -72,7 +60,7 @@ def me(request: HttpRequest) -> HttpResponse:
         "workers/me.html",
         {
             "person": person,
-            "place": _place(person.village_code),
+            "place": selectors.my_place(person),
             "latest": latest,
             "intent": intent,
             "channels": channels,
