@@ -23,14 +23,16 @@ coordinates at all gets a deterministic point near the centre of the known ones,
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from django.db.models import Q
+from django.db import connections
+from django.db.models import Q, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from wengang.accounts.scoping import area_prefixes
@@ -201,10 +203,6 @@ def _bits(names: list[str], vocab: dict[str, int]) -> int:
     return mask
 
 
-def _age(birth: dt.date, today: dt.date) -> int:
-    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
-
-
 def seeker_queryset(scope_code: str) -> Any:
     """People of the area who are job seekers under the rule in this module's docstring."""
     today = timezone.localdate()
@@ -264,10 +262,15 @@ def load_arrays(scope_code: str, *, person_ids: Any = None) -> Loaded:
     people = seeker_queryset(scope_code)
     if person_ids is not None:
         people = people.filter(pk__in=person_ids)
-    rows = list(
-        people.order_by("village_code", "id").values_list(
-            "id", "birth_date", "village_code", "skills", "certificates", "intent", "is_three_without",
-            "household__poverty_category",
+    # Plain rows straight from the cursor (no per-row converters): JSON lists as their text, parsed once per
+    # distinct text below; dates as the driver gives them (``date`` or ISO text), read by NumPy.
+    rows = _fetch(
+        people.order_by("village_code", "id")
+        .annotate(skills_text=Cast("skills", TextField()))
+        .annotate(certificates_text=Cast("certificates", TextField()))
+        .values_list(
+            "id", "birth_date", "village_code", "skills_text", "certificates_text", "intent",
+            "is_three_without", "household__poverty_category",
         )
     )  # fmt: skip
     post_rows = list(
@@ -281,9 +284,11 @@ def load_arrays(scope_code: str, *, person_ids: Any = None) -> Loaded:
     post_rows = [r for r in post_rows if r[12] > r[13] and r[1] in occ_index]
 
     incomes: dict[int, int | None] = dict(
-        EmploymentEvent.objects.filter(person__in=people.values("pk"), monthly_income__isnull=False)
-        .order_by("person_id", "occurred_on", "id")
-        .values_list("person_id", "monthly_income")
+        _fetch(
+            EmploymentEvent.objects.filter(person__in=people.values("pk"), monthly_income__isnull=False)
+            .order_by("person_id", "occurred_on", "id")
+            .values_list("person_id", "monthly_income")
+        )
     )  # the dict keeps the last, i.e. the latest event that stated an income
     destinations, city_names = _destinations(people, places)
     for code, (name, _lat, _lon) in PARTNER_CITIES.items():
@@ -292,7 +297,12 @@ def load_arrays(scope_code: str, *, person_ids: Any = None) -> Loaded:
     # Certificate vocabulary: those postings require first (dropping one would loosen the filter), then
     # those people hold; the 64 most frequent of each.
     required = Counter(str(c).strip() for r in post_rows for c in (r[4] or []))
-    held = Counter(str(c).strip() for r in rows for c in (r[4] or []))
+    cert_texts, cert_group = _distinct([r[4] for r in rows])
+    cert_lists = [list(json.loads(t) or []) if t else [] for t in cert_texts]
+    held: Counter[str] = Counter()
+    for names, n in zip(cert_lists, np.bincount(cert_group, minlength=len(cert_texts)).tolist(), strict=True):
+        for c in names:
+            held[str(c).strip()] += n
     vocab_names = [c for c, _n in required.most_common() if c][:64]
     vocab_names += [c for c, _n in held.most_common() if c and c not in vocab_names][: 64 - len(vocab_names)]
     cert_vocab = {name: i for i, name in enumerate(vocab_names)}
@@ -334,44 +344,79 @@ def load_arrays(scope_code: str, *, person_ids: Any = None) -> Loaded:
     all_wages = [w for ws in county_wages.values() for w in ws]
     overall_wage = float(np.mean(all_wages)) if all_wages else 0.0
 
-    # Seekers.
+    # Seekers: what depends on the village, the skills or the certificates is worked out once per distinct
+    # value, then spread to the rows with NumPy.
     n_s = len(rows)
     S: dict[str, Any] = {k: np.zeros(n_s, np.dtype(t)) for k, t in SeekerArrays.DTYPES.items()}
-    person_ids = np.zeros(n_s, np.int64)
-    coarse = np.zeros(n_s, np.bool_)
-    precision: Counter[str] = Counter()
-    skill_cache: dict[str, int] = {}
-    for i, r in enumerate(rows):
-        pid, birth, village, skills, certs, intent, three_without, category = r
-        occs = _occupations_of(list(skills or []), occ_index, skill_cache)
-        known = [o for o in occs if o >= 0]
+    cols = list(zip(*rows, strict=True)) if rows else [()] * 8
+    person_ids = np.array(cols[0], np.int64)
+    villages: list[str] = list(cols[2])
+    village_list, village_group = _distinct(villages)
+    v_lat, v_lon, v_town, v_county, v_province, v_coarse, v_wage = [], [], [], [], [], [], []
+    v_level: list[str] = []
+    for village in village_list:  # in order of first appearance, as the towns' ids are handed out
         lat, lon, level = places.locate(village)
-        precision[level] += 1
         town, county, province, _city = places.ids(village)
-        person_ids[i] = pid
-        coarse[i] = level in ("county", "city", "fallback")
-        S["occupation"][i] = known[0] if known else -1
-        S["age"][i] = _age(birth, today)
-        S["certificates"][i] = _bits(list(certs or []), cert_vocab)
-        S["skills"][i] = _bits_of_occupations(known, skill_vocab)
-        S["lat"][i], S["lon"][i] = lat, lon
-        S["town"][i], S["county"][i], S["province"][i] = town, county, province
-        S["destination"][i] = -1
-        if three_without:
-            S["scope"][i] = SCOPE_LOCAL
-        elif intent == Intent.LOCAL_JOB:
-            S["scope"][i] = SCOPE_COUNTY
-        elif intent == Intent.GO_OUT:
-            S["scope"][i] = SCOPE_OUT
-            S["destination"][i] = destinations.get(pid, -1)
-        else:
-            S["scope"][i] = SCOPE_PROVINCE
-        S["last_income"][i] = incomes.get(pid) or 0
         wages = county_wages.get(county)
-        S["local_wage"][i] = float(np.mean(wages)) if wages and len(wages) >= 3 else overall_wage
-        S["priority"][i] = PRIORITY_OF_CATEGORY.get(category, 0) | (
-            PRIORITY_THREE_WITHOUT if three_without else 0
-        )
+        v_lat.append(lat)
+        v_lon.append(lon)
+        v_level.append(level)
+        v_town.append(town)
+        v_county.append(county)
+        v_province.append(province)
+        v_coarse.append(level in ("county", "city", "fallback"))
+        v_wage.append(float(np.mean(wages)) if wages and len(wages) >= 3 else overall_wage)
+    precision: Counter[str] = Counter()
+    for level, n in zip(
+        v_level, np.bincount(village_group, minlength=len(village_list)).tolist(), strict=True
+    ):
+        precision[level] += n
+    S["lat"][:] = np.array(v_lat, np.float64)[village_group]
+    S["lon"][:] = np.array(v_lon, np.float64)[village_group]
+    S["town"][:] = np.array(v_town, np.int64)[village_group]
+    S["county"][:] = np.array(v_county, np.int64)[village_group]
+    S["province"][:] = np.array(v_province, np.int64)[village_group]
+    S["local_wage"][:] = np.array(v_wage, np.float64)[village_group]
+    coarse = np.array(v_coarse, np.bool_)[village_group]
+
+    skill_cache: dict[str, int] = {}
+    skill_texts, skill_group = _distinct(list(cols[3]))
+    first_occ, skill_bits = [], []
+    for text in skill_texts:
+        known = [
+            o
+            for o in _occupations_of(list(json.loads(text) or []) if text else [], occ_index, skill_cache)
+            if o >= 0
+        ]
+        first_occ.append(known[0] if known else -1)
+        skill_bits.append(_bits_of_occupations(known, skill_vocab))
+    S["occupation"][:] = np.array(first_occ, np.int64)[skill_group]
+    S["skills"][:] = np.array(skill_bits, np.uint64)[skill_group]
+    S["certificates"][:] = np.array([_bits(names, cert_vocab) for names in cert_lists], np.uint64)[cert_group]
+
+    births = np.array(cols[1], "datetime64[D]")
+    b_year = births.astype("datetime64[Y]").astype(np.int64) + 1970
+    b_month = births.astype("datetime64[M]").astype(np.int64) % 12 + 1
+    b_day = (births - births.astype("datetime64[M]")).astype(np.int64) + 1
+    S["age"][:] = today.year - b_year - ((today.month * 100 + today.day) < (b_month * 100 + b_day))
+
+    intents = np.array(cols[5], object)
+    three = np.array(cols[6], np.bool_)
+    scope = np.where(intents == str(Intent.GO_OUT), SCOPE_OUT, SCOPE_PROVINCE)
+    scope = np.where(intents == str(Intent.LOCAL_JOB), SCOPE_COUNTY, scope)
+    S["scope"][:] = np.where(three, SCOPE_LOCAL, scope)
+    S["destination"][:] = -1
+    at = {pid: i for i, pid in enumerate(cols[0])} if destinations or incomes else {}
+    for pid, city in destinations.items():
+        i = at.get(pid)
+        if i is not None and S["scope"][i] == SCOPE_OUT:
+            S["destination"][i] = city
+    for pid, income in incomes.items():
+        i = at.get(pid)
+        if i is not None:
+            S["last_income"][i] = income or 0
+    category_priority = np.array([PRIORITY_OF_CATEGORY.get(c, 0) for c in cols[7]], np.uint8)
+    S["priority"][:] = category_priority | np.where(three, PRIORITY_THREE_WITHOUT, 0).astype(np.uint8)
     if places.fallback_counties:
         notes.append(
             "no coordinates for areas " + ", ".join(sorted(places.fallback_counties))
@@ -384,13 +429,28 @@ def load_arrays(scope_code: str, *, person_ids: Any = None) -> Loaded:
         postings=PostingArrays(**P),
         taxonomy=taxonomy,
         person_ids=person_ids,
-        person_areas=[r[2] for r in rows],
+        person_areas=villages,
         seeker_coarse=coarse,
         posting_ids=np.array([r[0] for r in post_rows], np.int64),
         city_names=city_names,
         precision=dict(precision),
         notes=notes,
     )
+
+
+def _fetch(queryset: Any) -> list[tuple[Any, ...]]:
+    """The rows of a ``values_list`` queryset as the database driver returns them (no Django converters)."""
+    sql, params = queryset.query.sql_with_params()
+    with connections[queryset.db].cursor() as cur:
+        cur.execute(sql, params)
+        return list(cur.fetchall())
+
+
+def _distinct(values: list[Any]) -> tuple[list[Any], np.ndarray]:
+    """The distinct values in order of first appearance, and each value's position among them."""
+    index: dict[Any, int] = {}
+    group = np.fromiter((index.setdefault(v, len(index)) for v in values), np.int64, len(values))
+    return list(index), group
 
 
 def _bits_of_occupations(occs: list[int], vocab: dict[int, int]) -> int:

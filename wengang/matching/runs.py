@@ -27,11 +27,10 @@ from wengang.audit.services import audit_record
 from wengang.background.services import Progress, background_task_start
 from wengang.regions.models import Region
 
-from . import reasons
+from . import storing
 from .engine import Context, Recommendations, make_context, spread, top_candidates, top_postings
 from .loading import Loaded, _prefix_q, load_arrays
 from .models import MatchRun, Recommendation, RunStatus
-from .scoring import pair_terms
 from .weights import Weights
 
 BATCH = 5000
@@ -92,65 +91,16 @@ def match_run_start(*, actor: Any, scope_code: str, request: HttpRequest | None 
     return run
 
 
-def _distance_phrase(loaded: Loaded, first: str, s: int, j: int, km: float, in_destination: bool) -> str:
-    """Where only county centres are known, say so rather than "less than 1 km from home"."""
-    if in_destination or not loaded.seeker_coarse[s]:
-        return first
-    if loaded.seekers.county[s] == loaded.postings.county[j]:
-        return "在您所在的县（区）内"
-    return f"距家约 {round(km):d} 公里（按县区中心估算）"
+def _columns(loaded: Loaded, ctx: Context | None, recs: Recommendations | None) -> storing.Columns:
+    """The rows of ``recs`` with their reasons (all pairs at once, see :mod:`.storing`)."""
+    if ctx is None or recs is None:
+        return storing.Columns.empty()
+    return storing.build(loaded, ctx, recs)
 
 
 def _rows(run: MatchRun, loaded: Loaded, ctx: Context, recs: Recommendations) -> list[Recommendation]:
-    """Recommendation rows with reasons, computed for all pairs at once."""
-    s_idx, rank_idx = np.nonzero(recs.index >= 0)
-    p_idx = recs.index[s_idx, rank_idx]
-    if not len(s_idx):
-        return []
-    t = pair_terms(ctx.seekers, ctx.postings, ctx.weights, ctx.prep, ctx.compat, s_idx, p_idx)
-    post = ctx.postings
-    last = ctx.seekers.last_income
-    out = []
-    for n in range(len(s_idx)):
-        s, j = int(s_idx[n]), int(p_idx[n])
-        terms = {
-            "distance": float(t.distance[n]),
-            "wage_income": float(t.wage_income[n]),
-            "wage_local": float(t.wage_local[n]),
-            "board": float(t.board[n]),
-            "skills": float(t.skills[n]),
-            "key_enterprise": float(t.key[n]),
-            "priority": float(t.priority[n]),
-        }
-        e = reasons.Explanation(
-            feasible=bool(t.feasible[n]),
-            km=float(t.km[n]),
-            in_destination=bool(t.in_destination[n]),
-            wage_min=float(post.wage_min[j]),
-            wage_max=float(post.wage_max[j]),
-            above_last_income=bool(last[s] > 0 and ctx.prep.p_mid[j] > last[s]),
-            board=int(post.board[j]),
-            key=bool(post.key[j]),
-            skills_matched=int(t.skills_matched[n]),
-            terms=terms,
-            score=float(t.total[n]),
-        )
-        phrases = reasons.phrases(e, loaded.city_names.get(int(post.city[j]), ""))
-        if phrases:
-            phrases[0] = _distance_phrase(loaded, phrases[0], s, j, e.km, e.in_destination)
-        out.append(
-            Recommendation(
-                run=run,
-                person_id=int(loaded.person_ids[s]),
-                posting_id=int(loaded.posting_ids[j]),
-                rank=int(rank_idx[n]) + 1,
-                score=round(float(recs.score[s, rank_idx[n]]), 3),
-                reasons=reasons.SEP.join(phrases)[:300],
-                terms={k: round(v, 2) for k, v in terms.items()} | {"km": round(e.km, 1)},
-                is_current=True,
-            )
-        )
-    return out
+    """Recommendation instances with reasons (incremental updates: a few people at a time)."""
+    return storing.instances(run.pk, storing.build(loaded, ctx, recs))
 
 
 def _compute(
@@ -166,31 +116,38 @@ def _compute(
     return ctx, result.recommendations, result.stats
 
 
-def _store(run: MatchRun, rows: list[Recommendation], progress: Progress | None) -> None:
-    """Replace the area's current recommendations with ``rows`` in one transaction."""
+def _store(run: MatchRun, cols: storing.Columns, progress: Progress | None) -> None:
+    """Replace the area's current recommendations with ``cols`` in one transaction."""
     prefixes = area_prefixes(run.scope_code)
+
+    def report(done: int, total: int) -> None:
+        if progress is not None:
+            progress.update(done=done, total=total)
+
     with transaction.atomic():
         Recommendation.objects.filter(is_current=True).filter(person__in=_person_pks(prefixes)).update(
             is_current=False
         )
-        for start in range(0, len(rows), BATCH):
-            Recommendation.objects.bulk_create(rows[start : start + BATCH], batch_size=BATCH)
-            if progress is not None:
-                progress.update(done=min(start + BATCH, len(rows)), total=len(rows))
+        storing.write(run.pk, cols, report)
+
+
+def _dismissed(run: MatchRun) -> set[tuple[int, int]]:
+    """The (person, posting) pairs a worker marked “不感兴趣” on their pages: never recommended again."""
+    from django.apps import apps  # the worker pages sit above matching; read their table by name
+
+    dismissal = apps.get_model("workers", "Dismissal")
+    return set(
+        dismissal.objects.filter(
+            _prefix_q("person__village_code", area_prefixes(run.scope_code))
+        ).values_list("person_id", "posting_id")
+    )
 
 
 def _without_dismissed(run: MatchRun, rows: list[Recommendation]) -> list[Recommendation]:
     """Drop the pairs a worker marked “不感兴趣” on their pages: never recommended to them again."""
     if not rows:
         return rows
-    from django.apps import apps  # the worker pages sit above matching; read their table by name
-
-    dismissal = apps.get_model("workers", "Dismissal")
-    dismissed = set(
-        dismissal.objects.filter(
-            _prefix_q("person__village_code", area_prefixes(run.scope_code))
-        ).values_list("person_id", "posting_id")
-    )
+    dismissed = _dismissed(run)
     return [r for r in rows if (r.person_id, r.posting_id) not in dismissed] if dismissed else rows
 
 
@@ -222,8 +179,9 @@ def match_run_execute(*, run_id: int, progress: Progress | None = None) -> Match
         ctx, recs, stats = _compute(loaded, weights)
         timings["engine_s"] = round(time.perf_counter() - mark, 3)
         mark = time.perf_counter()
-        rows = _rows(run, loaded, ctx, recs) if ctx is not None and recs is not None else []
-        rows = _without_dismissed(run, rows)
+        rows = _columns(loaded, ctx, recs)
+        if len(rows):
+            rows = storing.without_pairs(rows, _dismissed(run))
         timings["reasons_s"] = round(time.perf_counter() - mark, 3)
         if progress is not None:
             progress.update(done=0, total=len(rows), message=_("Saving recommendations"), force=True)
