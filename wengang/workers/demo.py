@@ -41,6 +41,13 @@ def demo_worker_load() -> str:
         # One of the generated people gets the known phone number: in the specialist's township if any
         # lives there (a small demo population may have none), else in the county.
         free = Person.objects.filter(worker_account__isnull=True).order_by("pk")
+        # Someone the demo's match run recommended jobs to, so the worker's home page has something to show.
+        recommended = free.filter(recommendations__is_current=True).distinct()
+        free = (
+            recommended
+            if recommended.filter(village_code__startswith=specialist.scope_code[:6]).exists()
+            else free
+        )
         person = (
             free.filter(village_code__startswith=specialist.scope_code).first()
             or free.filter(village_code__startswith=specialist.scope_code[:6]).first()
