@@ -360,6 +360,7 @@ def postings_close_expired(*, today: dt.date | None = None) -> int:
     """Close every open posting whose end date has passed; one audit event per posting."""
     today = today or timezone.localdate()
     closed = 0
+    done: list[int] = []
     ids = list(
         Posting.objects.filter(status__in=OPEN_STATUSES, end_date__lt=today).values_list("pk", flat=True)
     )
@@ -379,6 +380,8 @@ def postings_close_expired(*, today: dt.date | None = None) -> int:
                 object_id=posting.pk,
                 changes={"status": [before, PostingStatus.CLOSED], "expired": str(posting.end_date)},
             )
-            transaction.on_commit(signature("matching.posting_changed", args=(posting.pk,)).delay)
+            done.append(posting.pk)
             closed += 1
+    if done:  # one re-ranking for the whole batch, not one per posting
+        signature("matching.postings_changed", args=(done,)).delay()
     return closed

@@ -27,11 +27,12 @@ from wengang.jobs.models import Posting
 from wengang.registry.choices import Intent
 from wengang.registry.models import Person
 
+from . import storing
 from .engine import Context, Recommendations, make_context, top_postings
 from .index import compat_csr
 from .loading import Loaded, load_arrays, posting_queryset
 from .models import MatchRun, Recommendation, RunStatus
-from .runs import BATCH, K, _rows, _without_dismissed, match_weights
+from .runs import BATCH, K, _dismissed, match_weights
 from .scoring import compat_matrix, pair_terms, prepare
 from .weights import Weights
 
@@ -152,8 +153,9 @@ def _keep_capacity(ctx: Context, recs: Recommendations, loaded: Loaded) -> None:
         load[int(recs.index[s, 0])] += 1
 
 
-def _replace(run: MatchRun, person_ids: list[int], rows: list[Recommendation]) -> None:
-    """The current recommendations of ``person_ids`` become ``rows``, in one transaction."""
+def _replace(run: MatchRun, person_ids: list[int], cols: storing.Columns) -> None:
+    """The current recommendations of ``person_ids`` become ``cols``, in one transaction (written by the
+    run's columnar writer: a posting listed by tens of thousands of seekers re-ranks them all at once)."""
     with transaction.atomic():
         # one replacement at a time per run: two overlapping updates must not both leave rows current
         MatchRun.objects.select_for_update().filter(pk=run.pk).first()
@@ -161,7 +163,7 @@ def _replace(run: MatchRun, person_ids: list[int], rows: list[Recommendation]) -
             Recommendation.objects.filter(
                 is_current=True, person_id__in=person_ids[start : start + BATCH]
             ).update(is_current=False)
-        Recommendation.objects.bulk_create(rows, batch_size=BATCH)
+        storing.write(run.pk, cols)
 
 
 def _refresh(run: MatchRun, loaded: Loaded, weights: Weights, only: np.ndarray | None = None) -> int:
@@ -172,12 +174,14 @@ def _refresh(run: MatchRun, loaded: Loaded, weights: Weights, only: np.ndarray |
             recs.index[~only] = -1
             recs.score[~only] = -np.inf
         _keep_capacity(ctx, recs, loaded)
-        rows = _without_dismissed(run, _rows(run, loaded, ctx, recs))
+        cols = storing.build(loaded, ctx, recs)
+        if len(cols):
+            cols = storing.without_pairs(cols, _dismissed(run))
     else:
-        rows = []
+        cols = storing.Columns.empty()
     ids = loaded.person_ids if only is None else loaded.person_ids[only]
-    _replace(run, [int(i) for i in ids.tolist()], rows)
-    return len(rows)
+    _replace(run, [int(i) for i in ids.tolist()], cols)
+    return len(cols)
 
 
 def _years_before(today: dt.date, years: int) -> dt.date:
@@ -205,42 +209,48 @@ def _reach_q(posting: Posting, scope_code: str) -> Q:
 
 def recommendations_refresh_for_posting(posting_id: int) -> Refreshed:
     """Re-rank the seekers of the current runs who listed posting ``posting_id`` or whom it now reaches."""
+    return recommendations_refresh_for_postings([posting_id])
+
+
+def recommendations_refresh_for_postings(posting_ids: list[int]) -> Refreshed:
+    """Re-rank, once, the seekers of the current runs who listed any of ``posting_ids`` or whom one of them
+    now reaches (a batch of changes, e.g. the postings closed at expiry, costs about one update)."""
     started = time.perf_counter()
     done = Refreshed()
-    posting = Posting.objects.filter(pk=posting_id).select_related("occupation").first()
-    is_open = (
-        posting is not None
-        and posting_queryset().filter(pk=posting_id, headcount__gt=F("filled_count")).exists()
+    ids = sorted({int(i) for i in posting_ids})
+    open_ids = set(
+        posting_queryset().filter(pk__in=ids, headcount__gt=F("filled_count")).values_list("pk", flat=True)
     )
-    listed_q = Recommendation.objects.filter(is_current=True, posting_id=posting_id).values("person_id")
-    listed = set(listed_q.values_list("person_id", flat=True))
+    reaching = list(Posting.objects.filter(pk__in=open_ids).select_related("occupation").order_by("pk"))
+    listed_q = Recommendation.objects.filter(is_current=True, posting_id__in=ids).values("person_id")
+    listed = list(set(listed_q.values_list("person_id", flat=True)))
     for run, inner in current_runs():
         weights = _weights(run)
         wanted = Q(pk__in=listed_q)
-        if is_open and posting is not None:
+        for posting in reaching:
             wanted |= _reach_q(posting, run.scope_code)
         loaded = load_arrays(run.scope_code, person_ids=Person.objects.filter(wanted).values("pk"))
         mine = _outside(loaded.person_areas, inner)
-        affected = mine & np.isin(loaded.person_ids, list(listed))
-        hit = np.flatnonzero(loaded.posting_ids == posting_id)
-        if len(hit) and len(loaded.seekers):
-            j = int(hit[0])
+        affected = mine & np.isin(loaded.person_ids, listed)
+        hits = np.flatnonzero(np.isin(loaded.posting_ids, ids))
+        if len(hits) and len(loaded.seekers):
             prep = prepare(loaded.seekers, loaded.postings, weights)
             compat = compat_matrix(compat_csr(loaded.taxonomy), loaded.taxonomy.n_occupations)
             every = np.arange(len(loaded.seekers))
-            t = pair_terms(
-                loaded.seekers, loaded.postings, weights, prep, compat, every, np.full_like(every, j)
-            )
-            affected |= mine & t.feasible
+            for j in hits.tolist():
+                t = pair_terms(
+                    loaded.seekers, loaded.postings, weights, prep, compat, every, np.full_like(every, j)
+                )
+                affected |= mine & t.feasible
         idx = np.flatnonzero(affected)
         if not len(idx):
             continue
         sub = _subset(loaded, idx)
         ctx, recs = _rank(sub, weights)
-        # those it reaches but whose top 3 does not hold it keep their lists; those who listed it change
-        only = np.isin(sub.person_ids, list(listed))
-        if recs is not None and len(hit):
-            only |= (recs.index == int(hit[0])).any(axis=1)
+        # those they reach but whose top 3 holds none of them keep their lists; those who listed one change
+        only = np.isin(sub.person_ids, listed)
+        if recs is not None and len(hits):
+            only |= np.isin(recs.index, hits).any(axis=1)
         if not only.any():
             continue
         keep = np.flatnonzero(only)
@@ -268,7 +278,7 @@ def recommendations_refresh_for_person(person_id: int) -> Refreshed:
     if len(loaded.seekers):
         done.rows = _refresh(run, loaded, _weights(run))
     else:
-        _replace(run, [person_id], [])
+        _replace(run, [person_id], storing.Columns.empty())
     done.runs, done.seekers = 1, 1
     done.seconds = round(time.perf_counter() - started, 3)
     return done

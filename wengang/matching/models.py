@@ -54,8 +54,14 @@ class Recommendation(models.Model):
     """
 
     run = models.ForeignKey(MatchRun, on_delete=models.CASCADE, related_name="recommendation_rows")
-    person = models.ForeignKey("registry.Person", on_delete=models.CASCADE, related_name="recommendations")
-    posting = models.ForeignKey("jobs.Posting", on_delete=models.CASCADE, related_name="recommendations")
+    # No single-column indexes: the composite (person, is_current) and (posting, is_current) indexes below
+    # lead with them and serve every lookup and cascade; two indexes fewer to maintain on each run's write.
+    person = models.ForeignKey(
+        "registry.Person", on_delete=models.CASCADE, related_name="recommendations", db_index=False
+    )
+    posting = models.ForeignKey(
+        "jobs.Posting", on_delete=models.CASCADE, related_name="recommendations", db_index=False
+    )
     rank = models.PositiveSmallIntegerField(_("rank"))
     score = models.FloatField(_("score"))
     reasons = models.CharField(_("reasons"), max_length=300, blank=True)

@@ -14,6 +14,7 @@ from wengang.matching.incremental import (
     current_runs,
     recommendations_refresh_for_person,
     recommendations_refresh_for_posting,
+    recommendations_refresh_for_postings,
 )
 from wengang.matching.models import MatchRun, Recommendation
 from wengang.matching.runs import match_run_create, match_run_execute
@@ -158,3 +159,22 @@ def test_a_skilled_posting_reaches_the_seeker_who_names_the_skill(
         posting_transition(actor=people["county_admin"], posting=job, to=PostingStatus.PUBLISHED)
     assert job.pk in _current(welder)
     assert job.pk not in _current(ran["young"])  # no stated skill: general labour only
+
+
+def test_a_batch_of_changed_postings_is_one_update(people, ran):
+    better = make_posting(people["employer"].enterprise, title="装卸工", monthly_min=7000, monthly_max=9000)
+    posting_transition(actor=people["county_admin"], posting=ran["capped"], to=PostingStatus.CLOSED)
+    # (on-commit updates are not run here: the batch does both changes in one go)
+    done = recommendations_refresh_for_postings([better.pk, ran["capped"].pk, better.pk])
+    assert (done.runs, done.seekers) == (1, 2)
+    assert _current(ran["young"]) == [better.pk]
+    assert _current(ran["old"]) == [better.pk]
+    assert Recommendation.objects.filter(posting=ran["capped"], is_current=True).count() == 0
+
+
+def test_the_batch_task_refreshes_every_posting_given(people, ran):
+    from wengang.matching.tasks import postings_changed
+
+    posting_transition(actor=people["county_admin"], posting=ran["capped"], to=PostingStatus.CLOSED)
+    postings_changed.delay([ran["capped"].pk])
+    assert _current(ran["young"]) == []
