@@ -65,13 +65,14 @@ class Household(TimeStampedModel):
 class Person(TimeStampedModel):
     """A rural labourer, keyed by resident ID number (stored only encrypted, hashed and masked)."""
 
-    id_hash = models.CharField(max_length=64, unique=True)
+    # Unique and indexed through Meta (a plain B-tree: only equality lookups, no LIKE pattern index).
+    id_hash = models.CharField(max_length=64)
     id_encrypted = models.TextField()
     id_masked = models.CharField(_("ID number"), max_length=18)
-    name = models.CharField(pgettext_lazy("person", "Name"), max_length=50, db_index=True)
+    name = models.CharField(pgettext_lazy("person", "Name"), max_length=50)
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
     birth_date = models.DateField(_("birth date"), db_index=True)
-    phone_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    phone_hash = models.CharField(max_length=64, blank=True)
     phone_encrypted = models.TextField(blank=True)
     phone_masked = models.CharField(_("mobile phone"), max_length=11, blank=True)
     household = models.ForeignKey(
@@ -83,7 +84,7 @@ class Person(TimeStampedModel):
         related_name="members",
     )
     relation = models.CharField(_("relation to head"), max_length=12, choices=Relation.choices, blank=True)
-    village_code = models.CharField(_("village"), max_length=12, db_index=True)
+    village_code = models.CharField(_("village"), max_length=12)
     education = models.CharField(_("education"), max_length=10, choices=Education.choices, blank=True)
     health = models.CharField(_("health"), max_length=10, choices=Health.choices, default=Health.HEALTHY)
     skills = models.JSONField(_("skills"), default=list, blank=True, encoder=UnicodeJSONEncoder)
@@ -98,16 +99,22 @@ class Person(TimeStampedModel):
     return_date = models.DateField(_("return date"), null=True, blank=True, db_index=True)
     # The latest employment event and intent, kept in step by the services so lists can filter on them.
     status = models.CharField(
-        _("employment status"), max_length=30, choices=EmploymentStatus.choices, blank=True, db_index=True
+        _("employment status"), max_length=30, choices=EmploymentStatus.choices, blank=True
     )
     status_since = models.DateField(_("status since"), null=True, blank=True)
-    intent = models.CharField(_("intent"), max_length=20, choices=Intent.choices, blank=True, db_index=True)
+    intent = models.CharField(_("intent"), max_length=20, choices=Intent.choices, blank=True)
     notes = models.CharField(_("notes"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("person")
         verbose_name_plural = _("people")
+        # Every index is paid for on each imported row, so none duplicates another: village_code, status and
+        # intent alone are served by the composites they lead (village prefixes are queried as ranges, see
+        # accounts.scoping, so no LIKE pattern index is needed); the hashes are only ever compared whole. The
+        # name has no index: it is searched with icontains, which a B-tree cannot serve.
+        constraints = [models.UniqueConstraint(fields=["id_hash"], name="registry_person_id_hash_uniq")]
         indexes = [
+            models.Index(fields=["phone_hash"], name="registry_person_phone_hash"),
             models.Index(fields=["village_code", "status"], name="registry_person_village_status"),
             # The list is ordered by (village_code, id): these let a filtered first page (and a keyset page)
             # walk an index in order and stop after 50 rows instead of sorting every match.
