@@ -9,13 +9,11 @@ from typing import Any
 from django.db.models import Q
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
-from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
 
 from wengang.accounts.scoping import area_q
-from wengang.api.perms import require
+from wengang.api.perms import body_schema, read_body, require
 from wengang.audit.models import Action
 from wengang.audit.services import audit_record
 from wengang.registry.selectors import person_list
@@ -129,21 +127,6 @@ class ExitIn(Schema):
     note: str = ""
 
 
-def _payload(request: HttpRequest, schema: Any) -> Any:
-    """The body, read after the role and scope checks (so a caller without the right sees 403 or 404)."""
-    try:
-        return schema.model_validate_json(request.body or b"{}")
-    except ValueError as exc:
-        fields = "、".join(f"“{name}”" for name in schema.model_fields)
-        raise HttpError(
-            400, _("The body must be JSON with the fields %(fields)s.") % {"fields": fields}
-        ) from exc
-
-
-def _body(schema: Any) -> dict[str, Any]:
-    return {"requestBody": {"content": {"application/json": {"schema": schema.model_json_schema()}}}}
-
-
 def _placement(user: Any, placement_id: int) -> WelfarePlacement:
     return get_object_or_404(placement_queryset(user), pk=placement_id)
 
@@ -170,12 +153,12 @@ def placements(request: HttpRequest, filters: Query[PlacementFilterIn]) -> Any:
     "/placements",
     response={201: PlacementCreatedOut, 400: dict, 403: dict, 404: dict},
     url_name="welfare_placements",
-    openapi_extra=_body(PlacementIn),
+    openapi_extra=body_schema(PlacementIn),
 )
 def place(request: HttpRequest) -> Any:
     """Place a person of the user's area on a published public-welfare post of their township."""
     user = require(request, PERM)
-    payload = _payload(request, PlacementIn)
+    payload = read_body(request, PlacementIn)
     visible = Q(pk__in=posting_queryset(user).values("pk")) | area_q(user, "area_code")
     posting = get_object_or_404(
         Posting.objects.filter(visible, is_public_welfare=True), pk=payload.posting_id
@@ -205,13 +188,13 @@ def placement(request: HttpRequest, placement_id: int) -> Any:
     "/placements/{placement_id}/months",
     response={201: MonthOut, 400: dict, 403: dict, 404: dict},
     url_name="welfare_month",
-    openapi_extra=_body(MonthIn),
+    openapi_extra=body_schema(MonthIn),
 )
 def month(request: HttpRequest, placement_id: int) -> Any:
     """Record (or correct) the days worked and the allowance paid in one month of the term."""
     user = require(request, PERM)
     found = _placement(user, placement_id)
-    payload = _payload(request, MonthIn)
+    payload = read_body(request, MonthIn)
     row = work_month_record(
         actor=user,
         placement=found,
@@ -228,13 +211,13 @@ def month(request: HttpRequest, placement_id: int) -> Any:
     "/placements/{placement_id}/renew",
     response={201: PlacementOut, 400: dict, 403: dict, 404: dict},
     url_name="welfare_renew",
-    openapi_extra=_body(RenewIn),
+    openapi_extra=body_schema(RenewIn),
 )
 def renew(request: HttpRequest, placement_id: int) -> Any:
     """Continue the placement for a new term (a new placement from the day after the old term)."""
     user = require(request, PERM)
     found = _placement(user, placement_id)
-    payload = _payload(request, RenewIn)
+    payload = read_body(request, RenewIn)
     new = placement_renew(
         actor=user,
         placement=found,
@@ -249,13 +232,13 @@ def renew(request: HttpRequest, placement_id: int) -> Any:
     "/placements/{placement_id}/exit",
     response={200: PlacementOut, 400: dict, 403: dict, 404: dict},
     url_name="welfare_exit",
-    openapi_extra=_body(ExitIn),
+    openapi_extra=body_schema(ExitIn),
 )
 def leave(request: HttpRequest, placement_id: int) -> Any:
     """End the placement and free its place."""
     user = require(request, PERM)
     found = _placement(user, placement_id)
-    payload = _payload(request, ExitIn)
+    payload = read_body(request, ExitIn)
     placement_exit(
         actor=user,
         placement=found,

@@ -13,7 +13,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
 
-from wengang.api.perms import require
+from wengang.api.perms import read_body, require
 from wengang.audit.models import Action
 from wengang.audit.services import audit_record
 
@@ -35,13 +35,6 @@ from .segments import filters_clean, segment_list, segment_preview, segment_save
 router = Router(tags=["outreach"])
 
 MESSAGE_PAGE = 100
-
-
-def _body(request: HttpRequest, schema: Any, hint: str) -> Any:
-    try:
-        return schema.model_validate_json(request.body or b"{}")
-    except ValueError as exc:
-        raise HttpError(400, hint) from exc
 
 
 def _view(user: Any, request: HttpRequest, object_type: str, object_id: Any = "", **changes: Any) -> None:
@@ -101,7 +94,7 @@ def segments(request: HttpRequest) -> Any:
 def segment_create(request: HttpRequest) -> Any:
     """Body: ``{"name": "…", "filters": {"area": "410329001", "status": "…", "priority": "1", …}}``."""
     user = require(request, "outreach.send")
-    payload = _body(request, SegmentIn, _("The body must be JSON with “name” and “filters”."))
+    payload = read_body(request, SegmentIn, _("The body must be JSON with “name” and “filters”."))
     return Status(201, segment_save(actor=user, name=payload.name, filters=payload.filters, request=request))
 
 
@@ -116,7 +109,7 @@ def segment_create(request: HttpRequest) -> Any:
 def segment_preview_route(request: HttpRequest) -> Any:
     """How many people the filters select in your area, how many each channel reaches, masked samples."""
     user = require(request, "outreach.view")
-    payload = _body(
+    payload = read_body(
         request, PreviewIn, _("The body must be JSON with “filters” and, optionally, “template_id”.")
     )
     template = None
@@ -173,7 +166,7 @@ def template_create(request: HttpRequest) -> Any:
     """Body: ``{"name": "…", "body": "{姓名}您好…", "essential": false}``; refused (400) with the SMS count
     when the longest plausible text runs over 3 SMS, or naming an unknown variable."""
     user = require(request, "outreach.send")
-    payload = _body(request, TemplateIn, _("The body must be JSON with “name” and “body”."))
+    payload = read_body(request, TemplateIn, _("The body must be JSON with “name” and “body”."))
     template = template_save(
         actor=user,
         name=payload.name,
@@ -290,7 +283,7 @@ def campaign_create_route(request: HttpRequest) -> Any:
     """Body: ``{"name": "…", "segment_id": 1, "template_id": 2, "channels": ["wechat", "sms"],
     "scheduled_at": null}``; the campaign is a draft until submitted."""
     user = require(request, "outreach.send")
-    payload = _body(
+    payload = read_body(
         request,
         CampaignIn,
         _("The body must be JSON with “name”, “segment_id”, “template_id” and “channels”."),

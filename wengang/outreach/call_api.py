@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
-from wengang.api.perms import require
+from wengang.api.perms import read_body, require
 from wengang.audit.models import Action
 from wengang.audit.services import audit_record
 from wengang.registry.models import Person
@@ -25,13 +25,6 @@ from .models import Message
 router = Router(tags=["outreach"])
 
 PAGE_SIZE = 50
-
-
-def _body(request: HttpRequest, schema: Any, hint: str) -> Any:
-    try:
-        return schema.model_validate_json(request.body or b"{}")
-    except ValueError as exc:
-        raise HttpError(400, hint) from exc
 
 
 def _call(user: Any, call_id: int) -> Message:
@@ -190,7 +183,7 @@ def call_add(request: HttpRequest) -> Any:
     A person who does not consent to phone calls is recorded as ``skipped`` and never listed; the same
     call twice on one day is one call."""
     user = require(request, "outreach.calls")
-    payload = _body(
+    payload = read_body(
         request,
         CallAddIn,
         _("The body must be JSON with “person_id” and “reason”, and optionally “postings” and “note”."),
@@ -242,7 +235,7 @@ def call_outcome(request: HttpRequest, call_id: int) -> Any:
     """
     user = require(request, "outreach.calls")
     message = _call(user, call_id)
-    payload = _body(
+    payload = read_body(
         request,
         OutcomeIn,
         _("The body must be JSON with “outcome”, and optionally “note” and “guidance_given”."),

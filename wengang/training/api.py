@@ -17,7 +17,7 @@ from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
 
-from wengang.api.perms import require
+from wengang.api.perms import body_schema, read_body, require
 from wengang.audit.models import Action
 from wengang.audit.services import audit_record
 from wengang.employers.selectors import enterprise_queryset
@@ -31,21 +31,6 @@ from .selectors import ProgrammeFilters, enrolment_queryset, programme_list, pro
 from .suggestions import training_suggestions
 
 router = Router(tags=["training"])
-
-
-def _payload(request: HttpRequest, schema: Any) -> Any:
-    """The body, read after the role and scope checks (so a caller without the right sees 403 or 404)."""
-    try:
-        return schema.model_validate_json(request.body or b"{}")
-    except ValueError as exc:
-        fields = "、".join(f"“{name}”" for name in schema.model_fields)
-        raise HttpError(
-            400, _("The body must be JSON with the fields %(fields)s.") % {"fields": fields}
-        ) from exc
-
-
-def _body(schema: Any) -> dict[str, Any]:
-    return {"requestBody": {"content": {"application/json": {"schema": schema.model_json_schema()}}}}
 
 
 def _audit_view(request: HttpRequest, user: Any, object_type: str, pk: Any = None, **changes: Any) -> None:
@@ -147,12 +132,12 @@ def programmes(request: HttpRequest, filters: Query[ProgrammeFilterIn]) -> Any:
     "/programmes",
     response={201: ProgrammeOut, 400: dict, 403: dict},
     url_name="training_programmes",
-    openapi_extra=_body(ProgrammeIn),
+    openapi_extra=body_schema(ProgrammeIn),
 )
 def programme_new(request: HttpRequest) -> Any:
     """Create a programme held in the user's area (a county or township code)."""
     user = require(request, "training.edit")
-    p = _payload(request, ProgrammeIn)
+    p = read_body(request, ProgrammeIn)
     occupation = None
     if p.occupation_code:
         occupation = Occupation.objects.filter(pk=p.occupation_code).first()
@@ -273,12 +258,12 @@ def enrolments(request: HttpRequest, filters: Query[EnrolmentFilterIn]) -> Any:
     "/enrolments",
     response={201: EnrolmentOut, 400: dict, 403: dict, 404: dict},
     url_name="training_enrolments",
-    openapi_extra=_body(EnrolIn),
+    openapi_extra=body_schema(EnrolIn),
 )
 def enrol(request: HttpRequest) -> Any:
     """Enrol a person the user sees on a programme the user sees, if a place is free."""
     user = require(request, "training.edit")
-    p = _payload(request, EnrolIn)
+    p = read_body(request, EnrolIn)
     found = get_object_or_404(programme_queryset(user), pk=p.programme_id)
     person = get_object_or_404(person_list(user=user), pk=p.person_id)
     created = services.enrol(
@@ -299,14 +284,14 @@ def enrolment(request: HttpRequest, enrolment_id: int) -> Any:
     "/enrolments/{enrolment_id}/record",
     response={200: EnrolmentOut, 400: dict, 403: dict, 404: dict},
     url_name="training_enrolment_record",
-    openapi_extra=_body(RecordIn),
+    openapi_extra=body_schema(RecordIn),
 )
 def enrolment_transition(request: HttpRequest, enrolment_id: int) -> Any:
     """Attendance, completion (with the certificate obtained) or dropping out:
     ``{"status": "enrolled|attending|completed|dropped", "attendance_days": 5, ...}``."""
     user = require(request, "training.edit")
     found = _enrolment(user, enrolment_id)
-    p = _payload(request, RecordIn)
+    p = read_body(request, RecordIn)
     services.enrolment_record(
         actor=user,
         enrolment=found,
@@ -323,13 +308,13 @@ def enrolment_transition(request: HttpRequest, enrolment_id: int) -> Any:
     "/enrolments/{enrolment_id}/subsidy",
     response={200: EnrolmentOut, 400: dict, 403: dict, 404: dict},
     url_name="training_enrolment_subsidy",
-    openapi_extra=_body(SubsidyIn),
+    openapi_extra=body_schema(SubsidyIn),
 )
 def enrolment_subsidy(request: HttpRequest, enrolment_id: int) -> Any:
     """Move the subsidy claim on: ``{"state": "claimed|approved|refused|paid", "amount": "1500"}``."""
     user = require(request, "training.edit")
     found = _enrolment(user, enrolment_id)
-    p = _payload(request, SubsidyIn)
+    p = read_body(request, SubsidyIn)
     services.subsidy_transition(actor=user, enrolment=found, state=p.state, amount=p.amount, request=request)
     return _enrolment(user, enrolment_id)
 

@@ -18,6 +18,7 @@ from ninja.pagination import PageNumberPagination, paginate
 from ninja.security import HttpBearer, SessionAuth
 
 from wengang.accounts.services import token_authenticate
+from wengang.api.perms import read_body
 from wengang.jobs.choices import OPEN_REFERRAL_STATES
 from wengang.jobs.models import Posting, Referral
 from wengang.outreach import inbox
@@ -68,13 +69,6 @@ def _worker(request: HttpRequest) -> Any:
 def _person(request: HttpRequest) -> Person:
     person: Person = _worker(request).person
     return person
-
-
-def _body(request: HttpRequest, schema: Any, hint: str) -> Any:
-    try:
-        return schema.model_validate_json(request.body or b"{}")
-    except ValueError as exc:
-        raise HttpError(400, hint) from exc
 
 
 def _not_found() -> HttpError:
@@ -289,7 +283,7 @@ def apply(request: HttpRequest) -> Any:
     """Body: ``{"posting_id": 12, "note": ""}`` (note up to 200 characters): “我要报名”, a referral with
     source self that the enterprise and your township see."""
     person = _person(request)
-    payload = _body(
+    payload = read_body(
         request,
         ApplyIn,
         _("The body must be JSON with “posting_id” and optionally “note” (up to 200 characters)."),
@@ -320,7 +314,7 @@ def withdraw(request: HttpRequest, application_id: int) -> Any:
         referral = selectors.my_application_get(person, application_id)
     except Referral.DoesNotExist as exc:
         raise _not_found() from exc
-    payload = _body(request, WithdrawIn, _("The body must be JSON with an optional “reason”."))
+    payload = read_body(request, WithdrawIn, _("The body must be JSON with an optional “reason”."))
     if payload.reason not in dict(WITHDRAW_REASONS):
         raise ValidationError({"reason": _("Unknown reason for withdrawing.")})
     worker_services.application_withdraw(
@@ -393,7 +387,7 @@ def consent(request: HttpRequest, channel: str) -> Any:
     """Body: ``{"granted": true|false}``. Grant or withdraw consent to job messages on ``channel``
     (sms, wechat, app, phone); in force at once. Answers every channel's consent."""
     person = _person(request)
-    payload = _body(request, ConsentIn, _("The body must be JSON with “granted”: true or false."))
+    payload = read_body(request, ConsentIn, _("The body must be JSON with “granted”: true or false."))
     worker_services.consent_set(
         actor=_worker(request), person=person, channel=channel, granted=payload.granted, request=request
     )
@@ -420,7 +414,7 @@ def correction(request: HttpRequest) -> Any:
     """Body: ``{"field": "name|id_number|phone|village|household|employment|other", "text": "…"}``: ask
     your township's specialist to correct your record (PIPL Art. 46)."""
     person = _person(request)
-    payload = _body(request, CorrectionIn, _("The body must be JSON with “field” and “text”."))
+    payload = read_body(request, CorrectionIn, _("The body must be JSON with “field” and “text”."))
     if payload.field and payload.field not in dict(CORRECTION_FIELDS):
         raise ValidationError({"field": _("Choose which information is wrong.")})
     row = worker_services.correction_request_create(
