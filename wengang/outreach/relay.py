@@ -271,15 +271,13 @@ def _record(
                         gateway_ref=outcome.gateway_ref[:100],
                         claimed_until=None,
                     )
-                elif outcome.gateway_ref:
+                else:  # a gateway reference to keep (plain sends were batched above)
                     mine.update(
                         state=MessageState.SENT,
                         sent_at=now,
                         gateway_ref=outcome.gateway_ref[:100],
                         claimed_until=None,
                     )
-                else:
-                    sent_plain.append(item.message_id)
                 stats.counts["sent"] += 1
             elif isinstance(outcome, TransientError) and attempts < max_attempts:
                 mine.update(
@@ -331,18 +329,6 @@ class TokenBucket:
                 self.tokens -= wanted
                 return
             time.sleep(min(0.05, (wanted - self.tokens) / self.rate))
-
-    def take(self, wanted: int) -> int:
-        """Wait until at least one token is in hand, then take up to ``wanted``."""
-        while True:
-            now = time.monotonic()
-            self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
-            self.stamp = now
-            if self.tokens >= 1:
-                got = min(wanted, int(self.tokens))
-                self.tokens -= got
-                return got
-            time.sleep(min(0.05, (1 - self.tokens) / self.rate))
 
 
 def release(prepared: Prepared) -> int:
@@ -435,7 +421,7 @@ def relay_drain(
                     _record(channel, prepared.outgoing, outcomes, prepared.by_id, one)
                 else:
                     pending = writer.submit(
-                        _record_in_thread, channel, prepared.outgoing, outcomes, prepared.by_id, one
+                        _record, channel, prepared.outgoing, outcomes, prepared.by_id, one
                     )
                 used += sent
             parts.append(one)
@@ -451,9 +437,3 @@ def relay_drain(
     for part in parts:
         stats.add(part)
     return stats
-
-
-def _record_in_thread(
-    channel: str, outgoing: list[Outgoing], outcomes: list[Any], by_id: dict[int, Message], stats: RelayStats
-) -> None:
-    _record(channel, outgoing, outcomes, by_id, stats)
