@@ -8,6 +8,11 @@ is full). A seeker for whom no feasible posting has room anywhere waits for leve
 and so on: nobody is over a posting's cap while another feasible posting has room, and when nothing fits
 (demand beyond the places) the extra first choices are spread over the feasible postings instead of piling
 onto the most popular one. After ``max_level`` levels the rest keep their own best.
+
+Rooms only shrink within a level, so once a seeker found nothing, every later seeker with the same feasible
+set finds nothing too: seekers are grouped by what decides feasibility (:func:`feasibility_groups`: the
+occupation, age, certificates, intent and its area — and the home point for "local only"), and a group that
+failed skips the search for the rest of the level.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from collections.abc import Callable
 import numba as nb
 import numpy as np
 
+from .arrays import SCOPE_COUNTY, SCOPE_LOCAL, SCOPE_OUT, SCOPE_PROVINCE
 from .forward import search
 
 CHUNK = 50_000  # seekers between two checks whether the index should be rebuilt
@@ -50,19 +56,54 @@ def rooms(room: np.ndarray, F: object) -> tuple[np.ndarray, np.ndarray]:
     return groom, oroom
 
 
+def feasibility_groups(S: object) -> np.ndarray:
+    """A dense group id per seeker: equal ids ⇔ the same feasible postings (the hard filters read the
+    occupation, age, certificates, the intent's scope and its area: the home point within the local radius,
+    the county, the province, the named destination; an out-of-province seeker without one may go anywhere).
+    """
+    scope = S.scope.astype(np.int64)  # type: ignore[attr-defined]
+    n = len(scope)
+    zero = np.zeros(n, np.int64)
+    local = scope == SCOPE_LOCAL
+    lat = np.where(local, np.asarray(S.lat, np.float64).view(np.int64), 0)  # type: ignore[attr-defined]
+    lon = np.where(local, np.asarray(S.lon, np.float64).view(np.int64), 0)  # type: ignore[attr-defined]
+    county = np.where(scope == SCOPE_COUNTY, S.county, zero)  # type: ignore[attr-defined]
+    named = (scope == SCOPE_PROVINCE) | ((scope == SCOPE_OUT) & (S.dest >= 0))  # type: ignore[attr-defined]
+    prov = np.where(named, S.prov, zero)  # type: ignore[attr-defined]
+    dest = np.where(scope == SCOPE_OUT, S.dest, zero)  # type: ignore[attr-defined]
+    certs = S.certs.view(np.int64)  # type: ignore[attr-defined]
+    keys = (S.occ, S.age, certs, scope, county, prov, dest, lat, lon)  # type: ignore[attr-defined]
+    order = np.lexsort(keys)
+    new = np.zeros(n, np.bool_)
+    if n:
+        new[0] = True
+        for col in keys:
+            c = np.asarray(col)[order]
+            new[1:] |= c[1:] != c[:-1]
+    gid = np.empty(n, np.int64)
+    gid[order] = np.cumsum(new) - 1
+    return gid
+
+
 @nb.njit(cache=True, nogil=True)
 def assign_level(pending, fail, n_fail, lv, k, S, F, w, rec_p, rec_s, room, groom, oroom, gidx, load, new_p,
-                 new_s, level):  # fmt: skip
+                 new_s, level, group, failed, last):  # fmt: skip
     """One level for the seekers of ``pending`` (in order): each takes their best feasible posting with room
     — their own list first, then the exact search with room; those who find none are appended to ``fail``
-    after its first ``n_fail`` (the new count is returned)."""
+    after its first ``n_fail`` (the new count is returned). ``failed[group[s]]``: a seeker with the same
+    feasible postings already found none at this level (rooms only shrink: so will ``s``)."""
     top_p = np.empty(1, np.int32)
     top_s = np.empty(1, np.float64)
-    no_hint = np.zeros((0, 1), np.int32)
     seed = np.empty(1, np.int32)
+    n_so = F.comp_indptr.shape[0] - 1  # seeker occupations + 1
+    hint = np.full((n_so, 1), -1, np.int32)
     n_next = n_fail
     for i in range(len(pending)):
         s = pending[i]
+        if failed[group[s]]:
+            fail[n_next] = s
+            n_next += 1
+            continue
         chosen = -1
         sc = np.float32(0.0)
         for r in range(k):
@@ -74,10 +115,16 @@ def assign_level(pending, fail, n_fail, lv, k, S, F, w, rec_p, rec_s, room, groo
                 sc = rec_s[s, r]
                 break
         if chosen < 0 and rec_p[s, k - 1] >= 0:  # a full list: more feasible postings may exist
-            if search(s, 1, top_p, top_s, S, F, w, room, groom, oroom, True, no_hint, seed) > 0:
+            # scored first: what the last seeker of the same cell and occupation took (a good bound early)
+            so = S.occ[s] + 1
+            slot = F.scell[s] * n_so + so
+            hint[so, 0] = last[slot]
+            if search(s, 1, top_p, top_s, S, F, w, room, groom, oroom, True, hint, seed) > 0:
                 chosen = top_p[0]
                 sc = np.float32(top_s[0])
+                last[slot] = chosen
         if chosen < 0:
+            failed[group[s]] = True
             fail[n_next] = s
             n_next += 1
             continue
@@ -122,12 +169,14 @@ def group_index(F: object, n_postings: int) -> np.ndarray:
 def spread_first(
     seq: np.ndarray, k: int, S: object, F: object, w: np.ndarray, rec_p: np.ndarray, rec_s: np.ndarray,
     cap: np.ndarray, max_level: int, rebuild: Callable[[np.ndarray], object] | None = None,
+    group: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
     """(first choice, its score, level, load per posting) for every seeker; level 0 = no list. Level ``lv``
     lets each posting take up to ``cap × 2**(lv - 1)`` first choices (level 1 = the cap itself); after
     ``max_level`` levels the rest keep their own best (level ``max_level + 1``). ``rebuild(room)``: the
     index of the postings with room only — rebuilt once a tenth of the postings with room have filled, so the
-    bounds of the search stop counting full postings."""
+    bounds of the search stop counting full postings. ``group``: :func:`feasibility_groups` (computed when
+    not given; ``np.arange(n)`` turns the shortcut off)."""
     n = len(rec_p)
     new_p = np.full(n, -1, np.int32)
     new_s = np.full(n, -np.inf, np.float32)
@@ -136,9 +185,14 @@ def spread_first(
     pending = seq[rec_p[seq, 0] >= 0].astype(np.int64)
     limit = cap.astype(np.int64)
     Fi = F
+    group = feasibility_groups(S) if group is None else group
+    failed = np.zeros(int(group.max(initial=-1)) + 1, np.bool_)
+    n_so = len(F.comp_indptr) - 1  # type: ignore[attr-defined]
+    last = np.full((int(F.scell.max(initial=-1)) + 1) * n_so, -1, np.int32)  # type: ignore[attr-defined]
     for lv in range(1, max_level + 1):
         if len(pending) == 0:
             break
+        failed[:] = False
         room = np.maximum(limit - load, 0)
         fail = np.empty(len(pending), np.int64)
         n_fail = 0
@@ -152,7 +206,7 @@ def spread_first(
             groom, oroom = rooms(room, Fi)
             n_fail = assign_level(
                 pending[lo : lo + CHUNK], fail, n_fail, lv, k, S, Fi, w, rec_p, rec_s, room, groom, oroom,
-                gidx, load, new_p, new_s, level,
+                gidx, load, new_p, new_s, level, group, failed, last,
             )  # fmt: skip
         pending = fail[:n_fail]
         limit = limit * 2

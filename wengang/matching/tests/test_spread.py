@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from wengang.matching import engine, synthetic
+from wengang.matching import engine, spreading, synthetic
 from wengang.matching.arrays import PRIORITY_THREE_WITHOUT
 from wengang.matching.scoring import pair_terms
 
@@ -78,3 +78,36 @@ def test_spreading_costs_score_and_is_reported(crowded):
     change = out.recommendations.score[has, 0].astype(np.float64) - recs.score[has, 0]
     assert (change <= 0).all()  # nobody gets a better first choice than their own best
     assert out.stats["mean_score_change"] == pytest.approx(change.mean())
+
+
+def test_feasibility_groups_are_exactly_the_equal_feasible_sets():
+    tax = synthetic.taxonomy(12)
+    s = synthetic.seekers(3000, 12, seed=31)
+    # duplicates of a few homes, so that "local only" seekers share groups too
+    s.lat[::3] = s.lat[0]
+    s.lon[::3] = s.lon[0]
+    s.age[::2] = 30
+    p = synthetic.postings(300, 12, seed=32)
+    ctx = engine.make_context(s, p, tax)
+    group = spreading.feasibility_groups(ctx.S)
+    t = pair_terms(
+        s, p, ctx.weights, ctx.prep, ctx.compat, np.arange(len(s))[:, None], np.arange(len(p))[None, :]
+    )
+    rows = np.packbits(t.feasible, axis=1)
+    for g in np.unique(group):
+        members = np.flatnonzero(group == g)
+        assert (rows[members] == rows[members[0]]).all()  # one group: one feasible set
+    assert len(np.unique(group)) < len(s)  # and the grouping does merge seekers
+
+
+def test_the_failure_shortcut_changes_nothing(crowded):
+    s, p, tax, ctx, recs = crowded
+    places = np.where(p.is_open, p.places, 0).clip(0, None)
+    cap = np.floor(3 * places).astype(np.int64)
+    seq = np.lexsort((np.arange(len(s)), -recs.score[:, 0], -ctx.prep.s_prio))
+    args = (seq, recs.k, ctx.S, ctx.F, ctx.w, recs.index, recs.score, cap, engine.MAX_LEVEL)
+    grouped = spreading.spread_first(*args)
+    alone = spreading.spread_first(*args, group=np.arange(len(s)))
+    for a, b in zip(grouped, alone, strict=True):
+        assert np.array_equal(a, b)
+    assert (grouped[2] > 1).sum() > 0  # some seekers did fail a level
