@@ -192,6 +192,7 @@ def spread(
     context: Context,
     *,
     candidates: Recommendations | None = None,
+    threads: int | None = None,
 ) -> Spread:
     """Reassign first choices so that no posting is more than ``capacity_factor`` × its open places anyone's
     first choice while another feasible posting has room (:mod:`.spreading`: priority people first, then by
@@ -199,7 +200,8 @@ def spread(
     search with room; those for whom nothing fits are spread again level by level). With ``candidates``
     (``top_candidates``), an open posting that feasible seekers exist for but that nobody's list holds is
     put in the last slot of its best candidate whose last posting is listed elsewhere too (never over their
-    first choice), and the statistics count what is left."""
+    first choice), and the statistics count what is left. ``threads``: the proposals are computed on threads
+    and taken in order, so the result does not depend on it."""
     ctx = context
     started = time.perf_counter()
     k = recs.k
@@ -216,7 +218,17 @@ def spread(
         )
 
     new_p, new_s, level, load = spreading.spread_first(
-        seq, k, ctx.S, ctx.F, ctx.w, recs.index, recs.score, cap, MAX_LEVEL, rebuild
+        seq,
+        k,
+        ctx.S,
+        ctx.F,
+        ctx.w,
+        recs.index,
+        recs.score,
+        cap,
+        MAX_LEVEL,
+        rebuild,
+        threads=_threads(threads),
     )
     # the new list: the assigned first choice, then the old list without it
     moved = np.argsort(recs.index == new_p[:, None], axis=1, kind="stable")

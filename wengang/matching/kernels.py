@@ -82,10 +82,18 @@ def insert(k, top_p, top_s, cnt, j, sc):
 @nb.njit(cache=True, nogil=True, **NO_NRT)
 def pair_score(s, j, S, P, w, compat):
     """(feasible, score) of seeker ``s`` for posting ``j`` (``compat``: the dense occupation matrix)."""
+    age = S.age[s]
+    if age < P.age_min[j] or age > P.age_max[j]:
+        return False, 0.0
+    return pair_score_any_age(s, j, S, P, w, compat)
+
+
+@nb.njit(cache=True, nogil=True, **NO_NRT)
+def pair_score_any_age(s, j, S, P, w, compat):
+    """:func:`pair_score` without the age filter (the age is checked by the caller)."""
     if not compat[S.occ[s] + 1, P.occ[j]] or not P.is_open[j] or P.places[j] <= 0:
         return False, 0.0
-    age = S.age[s]
-    if age < P.age_min[j] or age > P.age_max[j] or (P.certs[j] & ~S.certs[s]) != 0:
+    if (P.certs[j] & ~S.certs[s]) != 0:
         return False, 0.0
     scope = S.scope[s]
     dest = S.dest[s]

@@ -266,3 +266,49 @@ def test_spread_on_synthetic_data(city):
     listed[plain.recommendations.index[plain.recommendations.index >= 0]] = True
     wanted = (cand.index[:, 0] >= 0) & p.is_open & (p.places > 0)
     assert out.stats["zero_rec_share"] < (~listed[wanted]).mean() / 2
+
+
+@pytest.fixture(scope="module")
+def registry_like():
+    """Seekers as the registry gives them: homes at a few points (village or county centres), incomes in
+    hundreds, few skills — many seekers alike but for their age, so scores tie across many of them."""
+    tax = synthetic.taxonomy(12)
+    s = synthetic.seekers(4000, 12, seed=41)
+    rng = np.random.default_rng(42)
+    homes = rng.choice(len(s), 12, replace=False)
+    pick = homes[rng.integers(0, len(homes), len(s))]
+    for name in ("lat", "lon", "town", "county", "province"):
+        getattr(s, name)[:] = getattr(s, name)[pick]
+    s.last_income[:] = rng.choice([0.0, 3000.0, 4200.0], len(s)).astype(np.float32)
+    s.local_wage[:] = s.local_wage[pick]
+    s.skills[:] = np.where(rng.random(len(s)) < 0.8, 0, s.skills).astype(np.uint64)
+    s.certificates[:] = np.where(rng.random(len(s)) < 0.8, 0, s.certificates).astype(np.uint64)
+    p = synthetic.postings(600, 12, seed=43)
+    return s, p, tax, engine.make_context(s, p, tax)
+
+
+def test_candidates_equal_brute_force_when_scores_tie(registry_like):
+    s, p, tax, ctx = registry_like
+    cand = engine.top_candidates(s, p, tax, context=ctx, threads=2)
+    t = pair_terms(
+        s, p, ctx.weights, ctx.prep, ctx.compat, np.arange(len(s))[:, None], np.arange(len(p))[None, :]
+    )
+    score = np.where(t.feasible, t.total, -np.inf)
+    tied = 0
+    for j in range(len(p)):
+        col = score[:, j]
+        order = np.argsort(-col, kind="stable")[:3]  # ties: the lower seeker index first
+        order = order[np.isfinite(col[order])]
+        assert list(cand.index[j, : len(order)]) == list(order), j
+        assert (cand.index[j, len(order) :] == -1).all(), j
+        assert np.array_equal(cand.score[j, : len(order)], col[order].astype(np.float32)), j
+        tied += len(order) == 3 and (col == col[order[2]]).sum() > 1
+    assert tied > 100  # the case this test is for: the k-th score is shared by other seekers
+
+
+def test_top_postings_equal_brute_force_when_seekers_repeat(registry_like):
+    s, p, tax, ctx = registry_like
+    recs = engine.top_postings(s, p, tax, context=ctx, threads=2)
+    bp, bs = brute_force_top(s, p, ctx.weights, ctx.compat, np.arange(len(s)), 3)
+    assert (recs.index == bp).all()
+    assert np.array_equal(recs.score, bs)
