@@ -18,6 +18,8 @@ failed skips the search for the rest of the level.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 
 import numba as nb
 import numpy as np
@@ -26,6 +28,7 @@ from .arrays import SCOPE_COUNTY, SCOPE_LOCAL, SCOPE_OUT, SCOPE_PROVINCE
 from .forward import search
 
 CHUNK = 50_000  # seekers between two checks whether the index should be rebuilt
+BATCH = 2048  # seekers whose proposals are computed at once (on threads) before they are taken in order
 
 
 @nb.njit(cache=True, nogil=True)
@@ -86,43 +89,66 @@ def feasibility_groups(S: object) -> np.ndarray:
 
 
 @nb.njit(cache=True, nogil=True)
-def assign_level(pending, fail, n_fail, lv, k, S, F, w, rec_p, rec_s, room, groom, oroom, gidx, load, new_p,
-                 new_s, level, group, failed, last):  # fmt: skip
-    """One level for the seekers of ``pending`` (in order): each takes their best feasible posting with room
-    — their own list first, then the exact search with room; those who find none are appended to ``fail``
-    after its first ``n_fail`` (the new count is returned). ``failed[group[s]]``: a seeker with the same
-    feasible postings already found none at this level (rooms only shrink: so will ``s``)."""
+def _best_with_room(s, k, S, F, w, rec_p, rec_s, room, groom, oroom, last, hint, top_p, top_s, seed):
+    """(posting, score) of the best feasible posting with room for seeker ``s`` (-1: none) — their own list
+    first, then the exact search with room."""
+    for r in range(k):
+        j = rec_p[s, r]
+        if j < 0:
+            break
+        if room[j] > 0:
+            return j, rec_s[s, r]
+    if rec_p[s, k - 1] < 0:  # a short list holds every feasible posting: none has room
+        return -1, np.float32(0.0)
+    # scored first: what the last seeker of the same cell and occupation took (a good bound early)
+    n_so = hint.shape[0]
+    so = S.occ[s] + 1
+    hint[so, 0] = last[F.scell[s] * n_so + so]
+    if search(s, 1, top_p, top_s, S, F, w, room, groom, oroom, True, hint, seed) > 0:
+        return top_p[0], np.float32(top_s[0])
+    return -1, np.float32(0.0)
+
+
+@nb.njit(cache=True, nogil=True)
+def propose(seq, k, S, F, w, rec_p, rec_s, room, groom, oroom, group, failed, last, prop, psc):
+    """Each seeker's best feasible posting with room for the rooms as they are (read only: threads run
+    this on parts of a batch at once); -2 when their feasibility group already failed."""
+    top_p = np.empty(1, np.int32)
+    top_s = np.empty(1, np.float64)
+    seed = np.empty(1, np.int32)
+    hint = np.full((F.comp_indptr.shape[0] - 1, 1), -1, np.int32)
+    for i in range(len(seq)):
+        s = seq[i]
+        if failed[group[s]]:
+            prop[i] = -2
+            continue
+        prop[i], psc[i] = _best_with_room(
+            s, k, S, F, w, rec_p, rec_s, room, groom, oroom, last, hint, top_p, top_s, seed
+        )
+
+
+@nb.njit(cache=True, nogil=True)
+def commit(seq, prop, psc, fail, n_fail, lv, k, S, F, w, rec_p, rec_s, room, groom, oroom, gidx, load, new_p,
+           new_s, level, group, failed, last):  # fmt: skip
+    """Take the proposals of ``seq`` in order. Rooms only shrink, so a proposal whose posting still has
+    room is still the seeker's best with room, and "none" stays none; a proposal that has filled up since is
+    searched again here. Those who find none are appended to ``fail`` after its first ``n_fail`` (the new
+    count is returned); their feasibility group is marked failed for the rest of the level."""
     top_p = np.empty(1, np.int32)
     top_s = np.empty(1, np.float64)
     seed = np.empty(1, np.int32)
     n_so = F.comp_indptr.shape[0] - 1  # seeker occupations + 1
     hint = np.full((n_so, 1), -1, np.int32)
     n_next = n_fail
-    for i in range(len(pending)):
-        s = pending[i]
+    for i in range(len(seq)):
+        s = seq[i]
+        chosen, sc = prop[i], psc[i]
         if failed[group[s]]:
-            fail[n_next] = s
-            n_next += 1
-            continue
-        chosen = -1
-        sc = np.float32(0.0)
-        for r in range(k):
-            j = rec_p[s, r]
-            if j < 0:
-                break
-            if room[j] > 0:
-                chosen = j
-                sc = rec_s[s, r]
-                break
-        if chosen < 0 and rec_p[s, k - 1] >= 0:  # a full list: more feasible postings may exist
-            # scored first: what the last seeker of the same cell and occupation took (a good bound early)
-            so = S.occ[s] + 1
-            slot = F.scell[s] * n_so + so
-            hint[so, 0] = last[slot]
-            if search(s, 1, top_p, top_s, S, F, w, room, groom, oroom, True, hint, seed) > 0:
-                chosen = top_p[0]
-                sc = np.float32(top_s[0])
-                last[slot] = chosen
+            chosen = -1
+        elif chosen >= 0 and room[chosen] <= 0:
+            chosen, sc = _best_with_room(
+                s, k, S, F, w, rec_p, rec_s, room, groom, oroom, last, hint, top_p, top_s, seed
+            )
         if chosen < 0:
             failed[group[s]] = True
             fail[n_next] = s
@@ -133,6 +159,7 @@ def assign_level(pending, fail, n_fail, lv, k, S, F, w, rec_p, rec_s, room, groo
         for r in range(3):
             groom[gidx[r, chosen]] -= 1
         oroom[F.mclass[F.mpos[chosen]]] -= 1
+        last[F.scell[s] * n_so + S.occ[s] + 1] = chosen
         new_p[s] = chosen
         new_s[s] = sc
         level[s] = lv
@@ -169,14 +196,16 @@ def group_index(F: object, n_postings: int) -> np.ndarray:
 def spread_first(
     seq: np.ndarray, k: int, S: object, F: object, w: np.ndarray, rec_p: np.ndarray, rec_s: np.ndarray,
     cap: np.ndarray, max_level: int, rebuild: Callable[[np.ndarray], object] | None = None,
-    group: np.ndarray | None = None,
+    group: np.ndarray | None = None, threads: int = 1,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
     """(first choice, its score, level, load per posting) for every seeker; level 0 = no list. Level ``lv``
     lets each posting take up to ``cap × 2**(lv - 1)`` first choices (level 1 = the cap itself); after
     ``max_level`` levels the rest keep their own best (level ``max_level + 1``). ``rebuild(room)``: the
     index of the postings with room only — rebuilt once a tenth of the postings with room have filled, so the
     bounds of the search stop counting full postings. ``group``: :func:`feasibility_groups` (computed when
-    not given; ``np.arange(n)`` turns the shortcut off)."""
+    not given; ``np.arange(n)`` turns the shortcut off). ``threads``: the proposals of a batch are computed on
+    that many threads against the rooms as they are, then taken in order (:func:`commit`): the result is the
+    same for any number of threads."""
     n = len(rec_p)
     new_p = np.full(n, -1, np.int32)
     new_s = np.full(n, -np.inf, np.float32)
@@ -189,27 +218,47 @@ def spread_first(
     failed = np.zeros(int(group.max(initial=-1)) + 1, np.bool_)
     n_so = len(F.comp_indptr) - 1  # type: ignore[attr-defined]
     last = np.full((int(F.scell.max(initial=-1)) + 1) * n_so, -1, np.int32)  # type: ignore[attr-defined]
-    for lv in range(1, max_level + 1):
-        if len(pending) == 0:
-            break
-        failed[:] = False
-        room = np.maximum(limit - load, 0)
-        fail = np.empty(len(pending), np.int64)
-        n_fail = 0
-        built_with = -1
-        for lo in range(0, len(pending), CHUNK):
-            with_room = int((room > 0).sum())
-            if rebuild is not None and (built_with < 0 or with_room < 0.9 * built_with):
-                Fi = rebuild(room)
-                built_with = with_room
-            gidx = group_index(Fi, len(cap))
-            groom, oroom = rooms(room, Fi)
-            n_fail = assign_level(
-                pending[lo : lo + CHUNK], fail, n_fail, lv, k, S, Fi, w, rec_p, rec_s, room, groom, oroom,
-                gidx, load, new_p, new_s, level, group, failed, last,
-            )  # fmt: skip
-        pending = fail[:n_fail]
-        limit = limit * 2
+    pool_cm = ThreadPoolExecutor(max_workers=threads) if threads > 1 else nullcontext()
+    with pool_cm as pool:
+        for lv in range(1, max_level + 1):
+            if len(pending) == 0:
+                break
+            failed[:] = False
+            room = np.maximum(limit - load, 0)
+            fail = np.empty(len(pending), np.int64)
+            n_fail = 0
+            built_with = -1
+            for lo in range(0, len(pending), CHUNK):
+                with_room = int((room > 0).sum())
+                if rebuild is not None and (built_with < 0 or with_room < 0.9 * built_with):
+                    Fi = rebuild(room)
+                    built_with = with_room
+                gidx = group_index(Fi, len(cap))
+                groom, oroom = rooms(room, Fi)
+                part = pending[lo : lo + CHUNK]
+                for b in range(0, len(part), BATCH):
+                    seq = part[b : b + BATCH]
+                    prop = np.empty(len(seq), np.int32)
+                    psc = np.empty(len(seq), np.float32)
+                    fixed = (k, S, Fi, w, rec_p, rec_s, room, groom, oroom, group, failed, last)
+                    if pool is None:
+                        propose(seq, *fixed, prop, psc)
+                    else:
+                        step = -(-len(seq) // threads)
+                        jobs = [
+                            pool.submit(
+                                propose, seq[a : a + step], *fixed, prop[a : a + step], psc[a : a + step]
+                            )
+                            for a in range(0, len(seq), step)
+                        ]
+                        for job in jobs:
+                            job.result()
+                    n_fail = commit(
+                        seq, prop, psc, fail, n_fail, lv, k, S, Fi, w, rec_p, rec_s, room, groom, oroom, gidx,
+                        load, new_p, new_s, level, group, failed, last,
+                    )  # fmt: skip
+            pending = fail[:n_fail]
+            limit = limit * 2
     new_p[pending] = rec_p[pending, 0]
     new_s[pending] = rec_s[pending, 0]
     level[pending] = max_level + 1

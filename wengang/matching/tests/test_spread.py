@@ -111,3 +111,12 @@ def test_the_failure_shortcut_changes_nothing(crowded):
     for a, b in zip(grouped, alone, strict=True):
         assert np.array_equal(a, b)
     assert (grouped[2] > 1).sum() > 0  # some seekers did fail a level
+
+
+def test_threads_do_not_change_the_spread(crowded):
+    s, p, tax, ctx, recs = crowded
+    one = engine.spread(recs, ctx, threads=1)
+    two = engine.spread(recs, ctx, threads=2)
+    assert np.array_equal(one.recommendations.index, two.recommendations.index)
+    assert np.array_equal(one.recommendations.score, two.recommendations.score)
+    assert np.array_equal(one.fallback, two.fallback)
