@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
+from typing import Any, NamedTuple
 
 import numba as nb
 import numpy as np
@@ -28,7 +29,39 @@ from .arrays import SCOPE_COUNTY, SCOPE_LOCAL, SCOPE_OUT, SCOPE_PROVINCE
 from .forward import search
 
 CHUNK = 50_000  # seekers between two checks whether the index should be rebuilt
+LIST = 8  # best postings with room remembered for a seeker's twins (equal in every input)
 BATCH = 2048  # seekers whose proposals are computed at once (on threads) before they are taken in order
+
+
+def dense_groups(cols: tuple[np.ndarray, ...]) -> np.ndarray:
+    """A dense id per row: equal ids ⇔ equal in every column."""
+    n = len(cols[0]) if cols else 0
+    order = np.lexsort(cols)
+    new = np.zeros(n, np.bool_)
+    if n:
+        new[0] = True
+        for col in cols:
+            c = np.asarray(col)[order]
+            new[1:] |= c[1:] != c[:-1]
+    gid = np.empty(n, np.int64)
+    gid[order] = np.cumsum(new) - 1
+    return gid
+
+
+def twin_rows(S: Any) -> np.ndarray:
+    """For each seeker with twins (seekers equal in every input of the engine: the same feasible postings
+    and the same scores), the row their remembered list takes; -1 for the others."""
+    f64 = np.float64
+    gid = dense_groups((
+        np.asarray(S.lat, f64).view(np.int64), np.asarray(S.lon, f64).view(np.int64), S.occ, S.age,
+        S.certs.view(np.int64), S.skills.view(np.int64), S.scope, S.county, S.prov, S.dest,
+        np.asarray(S.ref, f64).view(np.int64), np.asarray(S.local, f64).view(np.int64),
+        np.asarray(S.prio, f64).view(np.int64),
+    ))  # fmt: skip
+    twins = np.bincount(gid)[gid] > 1 if len(gid) else np.zeros(0, np.bool_)
+    row = np.full(len(gid), -1, np.int64)
+    row[twins] = np.unique(gid[twins], return_inverse=True)[1].ravel()
+    return row
 
 
 @nb.njit(cache=True, nogil=True)
@@ -88,54 +121,100 @@ def feasibility_groups(S: object) -> np.ndarray:
     return gid
 
 
+class Memo(NamedTuple):
+    """What a level remembers (reset when it starts; rooms only shrink within it)."""
+
+    group: np.ndarray  # int64 [n] feasibility group of each seeker
+    failed: np.ndarray  # bool [n_groups]: a seeker of the group found no posting with room
+    last: np.ndarray  # int32 [cells × occupations]: the posting the last search there chose (a hint)
+    twin_row: np.ndarray  # int64 [n]: row of the seeker's twins (equal in every input) in ``lists``, or -1
+    lists: np.ndarray  # int32 [rows, LIST]: the twins' best postings with room, best first
+    scores: np.ndarray  # float32 [rows, LIST]
+    counts: np.ndarray  # int32 [rows]: how many (-1: none searched yet)
+
+
 @nb.njit(cache=True, nogil=True)
-def _best_with_room(s, k, S, F, w, rec_p, rec_s, room, groom, oroom, last, hint, top_p, top_s, seed):
-    """(posting, score) of the best feasible posting with room for seeker ``s`` (-1: none) — their own list
-    first, then the exact search with room."""
+def _own(s, k, rec_p, rec_s, room):
+    """The first posting of the seeker's own list with room (their best with room, when there is one)."""
     for r in range(k):
         j = rec_p[s, r]
         if j < 0:
             break
         if room[j] > 0:
             return j, rec_s[s, r]
-    if rec_p[s, k - 1] < 0:  # a short list holds every feasible posting: none has room
-        return -1, np.float32(0.0)
-    # scored first: what the last seeker of the same cell and occupation took (a good bound early)
-    n_so = hint.shape[0]
-    so = S.occ[s] + 1
-    hint[so, 0] = last[F.scell[s] * n_so + so]
-    if search(s, 1, top_p, top_s, S, F, w, room, groom, oroom, True, hint, seed) > 0:
-        return top_p[0], np.float32(top_s[0])
     return -1, np.float32(0.0)
 
 
 @nb.njit(cache=True, nogil=True)
-def propose(seq, k, S, F, w, rec_p, rec_s, room, groom, oroom, group, failed, last, prop, psc):
+def _search(s, kk, S, F, w, room, groom, oroom, memo, hint, top_p, top_s, seed):
+    """The exact top-``kk`` with room; what the last seeker of the same cell and occupation took is scored
+    first (a good bound early)."""
+    n_so = hint.shape[0]
+    so = S.occ[s] + 1
+    hint[so, 0] = memo.last[F.scell[s] * n_so + so]
+    return search(s, kk, top_p, top_s, S, F, w, room, groom, oroom, True, hint, seed)
+
+
+@nb.njit(cache=True, nogil=True)
+def _from_list(row, memo, room):
+    """The first posting of a twins' list with room: (-1, …) when none, and whether the list was short (it
+    held every feasible posting with room when it was made: none now either)."""
+    c = memo.counts[row]
+    for r in range(c):
+        j = memo.lists[row, r]
+        if room[j] > 0:
+            return j, memo.scores[row, r], False
+    return -1, np.float32(0.0), 0 <= c < memo.lists.shape[1]
+
+
+@nb.njit(cache=True, nogil=True)
+def propose(seq, k, S, F, w, rec_p, rec_s, room, groom, oroom, memo, prop, psc, plist, pscore, pcount):
     """Each seeker's best feasible posting with room for the rooms as they are (read only: threads run
-    this on parts of a batch at once); -2 when their feasibility group already failed."""
-    top_p = np.empty(1, np.int32)
-    top_s = np.empty(1, np.float64)
+    this on parts of a batch at once): -2 when their feasibility group already failed, -1 none. A seeker
+    with twins whose remembered list is used up gets a whole list (``plist``/``pscore``/``pcount``)."""
+    L = memo.lists.shape[1]
+    top_p = np.empty(L, np.int32)
+    top_s = np.empty(L, np.float64)
     seed = np.empty(1, np.int32)
     hint = np.full((F.comp_indptr.shape[0] - 1, 1), -1, np.int32)
     for i in range(len(seq)):
         s = seq[i]
-        if failed[group[s]]:
+        pcount[i] = -1
+        if memo.failed[memo.group[s]]:
             prop[i] = -2
             continue
-        prop[i], psc[i] = _best_with_room(
-            s, k, S, F, w, rec_p, rec_s, room, groom, oroom, last, hint, top_p, top_s, seed
-        )
+        prop[i], psc[i] = _own(s, k, rec_p, rec_s, room)
+        if prop[i] >= 0 or rec_p[s, k - 1] < 0:  # a short list holds every feasible posting
+            continue
+        row = memo.twin_row[s]
+        kk = 1
+        if row >= 0:
+            prop[i], psc[i], short = _from_list(row, memo, room)
+            if prop[i] >= 0 or short:
+                continue
+            kk = L
+        cnt = _search(s, kk, S, F, w, room, groom, oroom, memo, hint, top_p, top_s, seed)
+        prop[i] = top_p[0] if cnt > 0 else -1
+        psc[i] = np.float32(top_s[0]) if cnt > 0 else np.float32(0.0)
+        if row >= 0:
+            pcount[i] = cnt
+            for r in range(cnt):
+                plist[i, r] = top_p[r]
+                pscore[i, r] = np.float32(top_s[r])
 
 
 @nb.njit(cache=True, nogil=True)
-def commit(seq, prop, psc, fail, n_fail, lv, k, S, F, w, rec_p, rec_s, room, groom, oroom, gidx, load, new_p,
-           new_s, level, group, failed, last):  # fmt: skip
+def commit(seq, prop, psc, plist, pscore, pcount, fail, n_fail, lv, k, S, F, w, rec_p, rec_s, room, groom,
+           oroom, gidx, load, new_p, new_s, level, memo):  # fmt: skip
     """Take the proposals of ``seq`` in order. Rooms only shrink, so a proposal whose posting still has
-    room is still the seeker's best with room, and "none" stays none; a proposal that has filled up since is
-    searched again here. Those who find none are appended to ``fail`` after its first ``n_fail`` (the new
-    count is returned); their feasibility group is marked failed for the rest of the level."""
-    top_p = np.empty(1, np.int32)
-    top_s = np.empty(1, np.float64)
+    room is still the seeker's best with room, "none" stays none, and the first posting with room of a list
+    of the best with room made earlier is the best now (a full list used up is searched again); a proposal
+    that has filled up since is searched again here. Those who find none are appended to ``fail`` after its
+    first ``n_fail`` (the new count is returned); their feasibility group is marked failed for the rest of
+    the level."""
+    L = memo.lists.shape[1]
+    top_p = np.empty(L, np.int32)
+    top_s = np.empty(L, np.float64)
     seed = np.empty(1, np.int32)
     n_so = F.comp_indptr.shape[0] - 1  # seeker occupations + 1
     hint = np.full((n_so, 1), -1, np.int32)
@@ -143,14 +222,36 @@ def commit(seq, prop, psc, fail, n_fail, lv, k, S, F, w, rec_p, rec_s, room, gro
     for i in range(len(seq)):
         s = seq[i]
         chosen, sc = prop[i], psc[i]
-        if failed[group[s]]:
+        row = memo.twin_row[s]
+        if memo.failed[memo.group[s]]:
             chosen = -1
-        elif chosen >= 0 and room[chosen] <= 0:
-            chosen, sc = _best_with_room(
-                s, k, S, F, w, rec_p, rec_s, room, groom, oroom, last, hint, top_p, top_s, seed
-            )
+        elif chosen < 0 or room[chosen] <= 0:
+            chosen, sc = _own(s, k, rec_p, rec_s, room)
+            if chosen < 0 and rec_p[s, k - 1] >= 0 and prop[i] != -1:
+                if row < 0:
+                    cnt = _search(s, 1, S, F, w, room, groom, oroom, memo, hint, top_p, top_s, seed)
+                    if cnt > 0:
+                        chosen, sc = top_p[0], np.float32(top_s[0])
+                else:
+                    chosen, sc, short = _from_list(row, memo, room)
+                    if chosen < 0 and not short and pcount[i] >= 0:  # the proposal's list, made later
+                        memo.counts[row] = pcount[i]
+                        memo.lists[row, : pcount[i]] = plist[i, : pcount[i]]
+                        memo.scores[row, : pcount[i]] = pscore[i, : pcount[i]]
+                        chosen, sc, short = _from_list(row, memo, room)
+                    if chosen < 0 and not short:
+                        cnt = _search(s, L, S, F, w, room, groom, oroom, memo, hint, top_p, top_s, seed)
+                        memo.counts[row] = cnt
+                        for r in range(cnt):
+                            memo.lists[row, r] = top_p[r]
+                            memo.scores[row, r] = np.float32(top_s[r])
+                        chosen, sc, short = _from_list(row, memo, room)
+        elif row >= 0 and pcount[i] >= 0:  # the proposal stands: remember its list for the twins
+            memo.counts[row] = pcount[i]
+            memo.lists[row, : pcount[i]] = plist[i, : pcount[i]]
+            memo.scores[row, : pcount[i]] = pscore[i, : pcount[i]]
         if chosen < 0:
-            failed[group[s]] = True
+            memo.failed[memo.group[s]] = True
             fail[n_next] = s
             n_next += 1
             continue
@@ -159,7 +260,7 @@ def commit(seq, prop, psc, fail, n_fail, lv, k, S, F, w, rec_p, rec_s, room, gro
         for r in range(3):
             groom[gidx[r, chosen]] -= 1
         oroom[F.mclass[F.mpos[chosen]]] -= 1
-        last[F.scell[s] * n_so + S.occ[s] + 1] = chosen
+        memo.last[F.scell[s] * n_so + S.occ[s] + 1] = chosen
         new_p[s] = chosen
         new_s[s] = sc
         level[s] = lv
@@ -196,7 +297,7 @@ def group_index(F: object, n_postings: int) -> np.ndarray:
 def spread_first(
     seq: np.ndarray, k: int, S: object, F: object, w: np.ndarray, rec_p: np.ndarray, rec_s: np.ndarray,
     cap: np.ndarray, max_level: int, rebuild: Callable[[np.ndarray], object] | None = None,
-    group: np.ndarray | None = None, threads: int = 1,
+    group: np.ndarray | None = None, threads: int = 1, twin_row: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
     """(first choice, its score, level, load per posting) for every seeker; level 0 = no list. Level ``lv``
     lets each posting take up to ``cap × 2**(lv - 1)`` first choices (level 1 = the cap itself); after
@@ -205,7 +306,8 @@ def spread_first(
     bounds of the search stop counting full postings. ``group``: :func:`feasibility_groups` (computed when
     not given; ``np.arange(n)`` turns the shortcut off). ``threads``: the proposals of a batch are computed on
     that many threads against the rooms as they are, then taken in order (:func:`commit`): the result is the
-    same for any number of threads."""
+    same for any number of threads. ``twin_row``: :func:`twin_rows` (computed when not given; all -1 turns
+    the twins' lists off)."""
     n = len(rec_p)
     new_p = np.full(n, -1, np.int32)
     new_s = np.full(n, -np.inf, np.float32)
@@ -215,15 +317,27 @@ def spread_first(
     limit = cap.astype(np.int64)
     Fi = F
     group = feasibility_groups(S) if group is None else group
-    failed = np.zeros(int(group.max(initial=-1)) + 1, np.bool_)
+    twin_row = twin_rows(S) if twin_row is None else twin_row
+    n_rows = int(twin_row.max(initial=-1)) + 1
     n_so = len(F.comp_indptr) - 1  # type: ignore[attr-defined]
-    last = np.full((int(F.scell.max(initial=-1)) + 1) * n_so, -1, np.int32)  # type: ignore[attr-defined]
+    memo = Memo(
+        group,
+        np.zeros(int(group.max(initial=-1)) + 1, np.bool_),
+        np.full((int(F.scell.max(initial=-1)) + 1) * n_so, -1, np.int32),  # type: ignore[attr-defined]
+        twin_row,
+        np.zeros((n_rows, LIST), np.int32),
+        np.zeros((n_rows, LIST), np.float32),
+        np.full(n_rows, -1, np.int32),
+    )
+    plist = np.zeros((BATCH, LIST), np.int32)
+    pscore = np.zeros((BATCH, LIST), np.float32)
     pool_cm = ThreadPoolExecutor(max_workers=threads) if threads > 1 else nullcontext()
     with pool_cm as pool:
         for lv in range(1, max_level + 1):
             if len(pending) == 0:
                 break
-            failed[:] = False
+            memo.failed[:] = False
+            memo.counts[:] = -1
             room = np.maximum(limit - load, 0)
             fail = np.empty(len(pending), np.int64)
             n_fail = 0
@@ -238,24 +352,33 @@ def spread_first(
                 part = pending[lo : lo + CHUNK]
                 for b in range(0, len(part), BATCH):
                     seq = part[b : b + BATCH]
-                    prop = np.empty(len(seq), np.int32)
-                    psc = np.empty(len(seq), np.float32)
-                    fixed = (k, S, Fi, w, rec_p, rec_s, room, groom, oroom, group, failed, last)
+                    m = len(seq)
+                    prop = np.empty(m, np.int32)
+                    psc = np.empty(m, np.float32)
+                    pcount = np.empty(m, np.int32)
+                    fixed = (k, S, Fi, w, rec_p, rec_s, room, groom, oroom, memo)
                     if pool is None:
-                        propose(seq, *fixed, prop, psc)
+                        propose(seq, *fixed, prop, psc, plist, pscore, pcount)
                     else:
-                        step = -(-len(seq) // threads)
+                        step = -(-m // threads)
                         jobs = [
                             pool.submit(
-                                propose, seq[a : a + step], *fixed, prop[a : a + step], psc[a : a + step]
-                            )
-                            for a in range(0, len(seq), step)
+                                propose,
+                                seq[a : a + step],
+                                *fixed,
+                                prop[a : a + step],
+                                psc[a : a + step],
+                                plist[a : a + step],
+                                pscore[a : a + step],
+                                pcount[a : a + step],
+                            )  # fmt: skip
+                            for a in range(0, m, step)
                         ]
                         for job in jobs:
                             job.result()
                     n_fail = commit(
-                        seq, prop, psc, fail, n_fail, lv, k, S, Fi, w, rec_p, rec_s, room, groom, oroom, gidx,
-                        load, new_p, new_s, level, group, failed, last,
+                        seq, prop, psc, plist, pscore, pcount, fail, n_fail, lv, k, S, Fi, w, rec_p, rec_s,
+                        room, groom, oroom, gidx, load, new_p, new_s, level, memo,
                     )  # fmt: skip
             pending = fail[:n_fail]
             limit = limit * 2

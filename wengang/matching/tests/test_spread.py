@@ -120,3 +120,37 @@ def test_threads_do_not_change_the_spread(crowded):
     assert np.array_equal(one.recommendations.index, two.recommendations.index)
     assert np.array_equal(one.recommendations.score, two.recommendations.score)
     assert np.array_equal(one.fallback, two.fallback)
+
+
+def test_twins_share_a_list_and_nothing_changes():
+    """Registry-like seekers (homes at a few points, incomes in hundreds): many are equal in every input."""
+    tax = synthetic.taxonomy(12)
+    s = synthetic.seekers(6000, 12, seed=51)
+    rng = np.random.default_rng(52)
+    pick = rng.choice(len(s), 8, replace=False)[rng.integers(0, 8, len(s))]
+    for name in ("lat", "lon", "town", "county", "province"):
+        getattr(s, name)[:] = getattr(s, name)[pick]
+    s.local_wage[:] = s.local_wage[pick]
+    s.last_income[:] = rng.choice([0.0, 3500.0], len(s)).astype(np.float32)
+    s.age[:] = rng.choice([25, 40], len(s)).astype(np.int16)
+    s.skills[:] = 0
+    s.certificates[:] = 0
+    p = synthetic.postings(150, 12, seed=53)
+    ctx = engine.make_context(s, p, tax)
+    recs = engine.top_postings(s, p, tax, context=ctx)
+    rows = spreading.twin_rows(ctx.S)
+    assert (rows >= 0).mean() > 0.5
+    places = np.where(p.is_open, p.places, 0).clip(0, None)
+    cap = np.floor(3 * places).astype(np.int64)
+    seq = np.lexsort((np.arange(len(s)), -recs.score[:, 0], -ctx.prep.s_prio))
+    args = (seq, recs.k, ctx.S, ctx.F, ctx.w, recs.index, recs.score, cap, engine.MAX_LEVEL)
+    off = np.full(len(s), -1, np.int64)
+    alone = spreading.spread_first(*args, group=np.arange(len(s)), twin_row=off)
+    for threads in (1, 2):
+        shared = spreading.spread_first(*args, threads=threads)
+        for a, b in zip(shared, alone, strict=True):
+            assert np.array_equal(a, b)
+    assert (alone[2] > 1).sum() > 0
+    assert (alone[2] == 1).sum() > 0
+    out = engine.spread(recs, ctx)
+    assert out.stats["capacity_violations"] == 0
