@@ -136,8 +136,32 @@ def top_postings(
     def run(seq: np.ndarray) -> None:
         forward.top_chunk(seq, k, ctx.S, ctx.F, ctx.w, out_p, out_s, *forward.buffers(k, n_occ))
 
-    _run_chunks(run, ctx.order, threads)
-    return Recommendations(out_p, out_s)
+    rep_of = twin_representatives(ctx)
+    if rep_of is None:
+        _run_chunks(run, ctx.order, threads)
+        return Recommendations(out_p, out_s)
+    is_rep = rep_of == np.arange(len(rep_of))
+    _run_chunks(run, ctx.order[is_rep[ctx.order]], threads)  # one search per set of twins
+    return Recommendations(out_p[rep_of], out_s[rep_of])
+
+
+def twin_representatives(ctx: Context) -> np.ndarray | None:
+    """Each seeker's twin with the lowest index (twins: equal in every input, so equal lists), or None when
+    homes are too scattered for twins to be worth looking for (a registry puts homes at village or township
+    centres: a few thousand points for a city)."""
+    S = ctx.S
+    n = len(S.occ)
+    if n < 2:
+        return None
+    points = (np.asarray(S.lat, np.float32).view(np.int32).astype(np.int64) << 32) | np.asarray(
+        S.lon, np.float32
+    ).view(np.uint32)
+    if len(np.unique(points)) * 4 > n:
+        return None
+    gid = spreading.twin_groups(S)
+    first = np.full(int(gid.max()) + 1, n, np.int64)
+    np.minimum.at(first, gid, np.arange(n))
+    return first[gid]
 
 
 def top_candidates(

@@ -48,16 +48,21 @@ def dense_groups(cols: tuple[np.ndarray, ...]) -> np.ndarray:
     return gid
 
 
-def twin_rows(S: Any) -> np.ndarray:
-    """For each seeker with twins (seekers equal in every input of the engine: the same feasible postings
-    and the same scores), the row their remembered list takes; -1 for the others."""
+def twin_groups(S: Any) -> np.ndarray:
+    """A dense id per seeker: equal ids ⇔ twins, equal in every input of the engine (the same feasible
+    postings and the same scores, so the same lists)."""
     f64 = np.float64
-    gid = dense_groups((
+    return dense_groups((
         np.asarray(S.lat, f64).view(np.int64), np.asarray(S.lon, f64).view(np.int64), S.occ, S.age,
         S.certs.view(np.int64), S.skills.view(np.int64), S.scope, S.county, S.prov, S.dest,
         np.asarray(S.ref, f64).view(np.int64), np.asarray(S.local, f64).view(np.int64),
         np.asarray(S.prio, f64).view(np.int64),
     ))  # fmt: skip
+
+
+def twin_rows(S: Any) -> np.ndarray:
+    """For each seeker with twins, the row their remembered list takes; -1 for the others."""
+    gid = twin_groups(S)
     twins = np.bincount(gid)[gid] > 1 if len(gid) else np.zeros(0, np.bool_)
     row = np.full(len(gid), -1, np.int64)
     row[twins] = np.unique(gid[twins], return_inverse=True)[1].ravel()

@@ -283,6 +283,7 @@ def registry_like():
     s.local_wage[:] = s.local_wage[pick]
     s.skills[:] = np.where(rng.random(len(s)) < 0.8, 0, s.skills).astype(np.uint64)
     s.certificates[:] = np.where(rng.random(len(s)) < 0.8, 0, s.certificates).astype(np.uint64)
+    s.age[:] = rng.choice([22, 35, 48, 58], len(s)).astype(np.int16)
     p = synthetic.postings(600, 12, seed=43)
     return s, p, tax, engine.make_context(s, p, tax)
 
@@ -308,6 +309,9 @@ def test_candidates_equal_brute_force_when_scores_tie(registry_like):
 
 def test_top_postings_equal_brute_force_when_seekers_repeat(registry_like):
     s, p, tax, ctx = registry_like
+    rep_of = engine.twin_representatives(ctx)
+    assert rep_of is not None
+    assert (rep_of != np.arange(len(s))).mean() > 0.2  # a search per set of twins, shared
     recs = engine.top_postings(s, p, tax, context=ctx, threads=2)
     bp, bs = brute_force_top(s, p, ctx.weights, ctx.compat, np.arange(len(s)), 3)
     assert (recs.index == bp).all()
