@@ -61,6 +61,7 @@ class Context:
     extent: np.ndarray  # the seekers' lat/lon box
     order: np.ndarray  # seekers by home cell, then occupation (the same buckets stay in cache)
     timings: dict[str, float] = field(default_factory=dict)
+    seek_index: Any = None  # the reverse index, kept by ``top_candidates`` for ``spread``'s covering
 
 
 def _cols(seekers: SeekerArrays, postings: PostingArrays, prep: Prepared) -> tuple[Any, Any]:
@@ -184,7 +185,7 @@ def top_candidates(
     rindptr = np.zeros(ctx.taxonomy.n_occupations + 1, np.int64)
     rindptr[1:] = np.cumsum(np.bincount(rows, minlength=ctx.taxonomy.n_occupations))
     n_city = int(max(p.city.max(initial=-1), ctx.seekers.destination.max(initial=-1))) + 1
-    R = reverse.build_seek_index(
+    R = ctx.seek_index = reverse.build_seek_index(
         ctx.seekers, p.town, p.lat, p.lon, n_city, ctx.taxonomy.n_occupations,
         (rindptr, keys[by_q].astype(np.int32)), ctx.prep,
     )  # fmt: skip
@@ -193,7 +194,10 @@ def top_candidates(
 
     def run(seq: np.ndarray) -> None:
         top = np.empty(k, np.int32), np.empty(k, np.float64)
-        reverse.top_candidates_chunk(seq, k, ctx.S, ctx.P, R, ctx.w, ctx.compat, p.town, out_s, out_v, *top)
+        every = np.zeros(0, np.bool_)  # no mask: every seeker counts
+        reverse.top_candidates_chunk(
+            seq, k, ctx.S, ctx.P, R, ctx.w, ctx.compat, p.town, out_s, out_v, *top, every
+        )
 
     _run_chunks(run, np.arange(len(p)), threads)
     return Recommendations(out_s, out_v)
@@ -264,7 +268,14 @@ def spread(
     has_candidate = None
     if candidates is not None:
         has_candidate = candidates.index[:, 0] >= 0
-        _cover(out, candidates, places > 0)
+        if ctx.seek_index is None:
+            top_candidates(ctx.seekers, ctx.postings, ctx.taxonomy, k=1, context=ctx)
+        count = np.bincount(out.index[out.index >= 0], minlength=len(places))
+        uncovered = np.flatnonzero((places > 0) & (count == 0) & has_candidate)
+        reverse.cover(
+            uncovered, ctx.S, ctx.P, ctx.seek_index, ctx.w, ctx.compat, ctx.postings.town, out.index,
+            out.score, count,
+        )  # fmt: skip
     seconds = time.perf_counter() - started
     # the rule: whoever was placed over a cap (level > 1) has no feasible posting left under its cap
     over = np.flatnonzero(level > 1)
@@ -284,39 +295,6 @@ def spread(
         capacity_violations=int(violations),
     )
     return Spread(out, level > 1, stats)
-
-
-def _cover(out: Recommendations, candidates: Recommendations, open_: np.ndarray) -> int:
-    """Give each uncovered open posting to one of its candidates (their last slot); return how many."""
-    k = out.k
-    if k < 2:
-        return 0
-    count = np.bincount(out.index[out.index >= 0], minlength=len(open_))
-    uncovered = np.flatnonzero(open_ & (count == 0) & (candidates.index[:, 0] >= 0))
-    done = 0
-    touched = []
-    for j in uncovered:
-        for r in range(candidates.k):
-            s = int(candidates.index[j, r])
-            if s < 0 or count[j] > 0:
-                break
-            for slot in range(k - 1, 0, -1):  # the worst slot first, never the first choice
-                last = int(out.index[s, slot])
-                if last >= 0 and count[last] < 2:
-                    continue
-                if last >= 0:
-                    count[last] -= 1
-                out.index[s, slot] = j
-                out.score[s, slot] = candidates.score[j, r]
-                count[j] += 1
-                done += 1
-                touched.append(s)
-                break
-    for s in set(touched):  # keep the slots after the first choice best first
-        order = sorted(range(1, k), key=lambda r: (-out.score[s, r], out.index[s, r] < 0, out.index[s, r]))
-        out.index[s, 1:] = out.index[s, order]
-        out.score[s, 1:] = out.score[s, order]
-    return done
 
 
 def spread_stats(

@@ -190,7 +190,7 @@ def _posting_parts(prep: Prepared) -> tuple[np.ndarray, ...]:
 
 
 @nb.njit(cache=True, nogil=True, inline="always", **NO_NRT)
-def _scan(j, R, B, b, in_dest, other_prov, k, cnt, top_p, top_s, S, P, w, compat):
+def _scan(j, R, B, b, in_dest, other_prov, k, cnt, top_p, top_s, S, P, w, compat, avail):
     """Scan bucket ``b`` for posting ``j`` unless the whole bucket is infeasible (province, county, age,
     certificates, the local radius) or cannot beat the k-th best."""
     if (B.bint[2, b] != P.prov[j]) != other_prov:
@@ -228,6 +228,8 @@ def _scan(j, R, B, b, in_dest, other_prov, k, cnt, top_p, top_s, S, P, w, compat
             if age < P.age_min[j] or age > P.age_max[j]:
                 continue
             s = R.gmem[i]
+            if avail.shape[0] and not avail[s]:
+                continue
             if cnt == k and (sc < top_s[k - 1] or (sc == top_s[k - 1] and s > top_p[k - 1])):
                 break  # nor will the next ones (higher indices, the same score)
             cnt = insert(k, top_p, top_s, cnt, s, sc)
@@ -235,8 +237,9 @@ def _scan(j, R, B, b, in_dest, other_prov, k, cnt, top_p, top_s, S, P, w, compat
 
 
 @nb.njit(cache=True, nogil=True, **NO_NRT)
-def search_posting(j, k, top_p, top_s, S, P, R, w, compat, ptown):
-    """Exact top-k seekers of posting ``j``; returns how many were found."""
+def search_posting(j, k, top_p, top_s, S, P, R, w, compat, ptown, avail):
+    """Exact top-k seekers of posting ``j``; returns how many were found. ``avail`` (bool per seeker, or
+    empty): only those it marks count."""
     if not P.is_open[j] or P.places[j] <= 0:
         return 0
     q = P.occ[j]
@@ -261,9 +264,9 @@ def search_posting(j, k, top_p, top_s, S, P, R, w, compat, ptown):
             continue
         if 0 < c < n_dcol:
             for b in range(D.lo[o, c], D.hi[o, c]):
-                cnt = _scan(j, R, D, b, True, True, k, cnt, top_p, top_s, S, P, w, compat)
+                cnt = _scan(j, R, D, b, True, True, k, cnt, top_p, top_s, S, P, w, compat, avail)
         for b in range(D.lo[o, 0], D.hi[o, 0]):
-            cnt = _scan(j, R, D, b, True, True, k, cnt, top_p, top_s, S, P, w, compat)
+            cnt = _scan(j, R, D, b, True, True, k, cnt, top_p, top_s, S, P, w, compat, avail)
     T = R.town
     u = ptown[j]
     for i in range(R.t_order.shape[1]):
@@ -276,14 +279,90 @@ def search_posting(j, k, top_p, top_s, S, P, R, w, compat, ptown):
             o = R.rcomp_indices[ri]
             if o < T.lo.shape[0]:
                 for b in range(T.lo[o, t], T.hi[o, t]):
-                    cnt = _scan(j, R, T, b, False, False, k, cnt, top_p, top_s, S, P, w, compat)
+                    cnt = _scan(j, R, T, b, False, False, k, cnt, top_p, top_s, S, P, w, compat, avail)
     return cnt
 
 
 @nb.njit(cache=True, nogil=True, **NO_NRT)
-def top_candidates_chunk(seq, k, S, P, R, w, compat, ptown, out_s, out_v, top_p, top_s):
+def top_candidates_chunk(seq, k, S, P, R, w, compat, ptown, out_s, out_v, top_p, top_s, avail):
     for j in seq:
-        cnt = search_posting(j, k, top_p, top_s, S, P, R, w, compat, ptown)
+        cnt = search_posting(j, k, top_p, top_s, S, P, R, w, compat, ptown, avail)
         for r in range(k):
             out_s[j, r] = top_p[r] if r < cnt else -1
             out_v[j, r] = np.float32(top_s[r]) if r < cnt else -np.inf
+
+
+@nb.njit(cache=True, nogil=True)
+def _free_slot(s, out_index, count):
+    """Whether a slot after the first of seeker ``s`` is empty or holds a posting listed elsewhere too."""
+    for slot in range(out_index.shape[1] - 1, 0, -1):
+        last = out_index[s, slot]
+        if last < 0 or count[last] >= 2:
+            return True
+    return False
+
+
+@nb.njit(cache=True, nogil=True)
+def cover(uncovered, S, P, R, w, compat, ptown, out_index, out_score, count):
+    """Give each posting of ``uncovered`` that nobody's list holds to its best candidate with a free slot
+    (:func:`_free_slot`; never the first choice): the worst such slot, the slots after the first kept best
+    first. Returns how many were placed; ``count`` (lists holding each posting) is kept up to date."""
+    k = out_index.shape[1]
+    avail = np.zeros(len(S.occ), np.bool_)
+    for s in range(len(S.occ)):
+        avail[s] = out_index[s, 0] >= 0 and _free_slot(s, out_index, count)
+    top_p = np.empty(1, np.int32)
+    top_s = np.empty(1, np.float64)
+    done = 0
+    for j in uncovered:
+        while count[j] == 0:
+            if search_posting(j, 1, top_p, top_s, S, P, R, w, compat, ptown, avail) == 0:
+                break
+            s = top_p[0]
+            placed = False
+            for slot in range(k - 1, 0, -1):  # the worst slot first
+                last = out_index[s, slot]
+                if last >= 0 and count[last] < 2:
+                    continue
+                if last >= 0:
+                    count[last] -= 1
+                out_index[s, slot] = j
+                out_score[s, slot] = np.float32(top_s[0])
+                count[j] += 1
+                placed = True
+                break
+            if placed:
+                done += 1
+                for a in range(
+                    2, k
+                ):  # insertion sort of slots 1.. (best first, ties: lower index, empty last)
+                    b = a
+                    while b > 1 and _before(
+                        out_index[s, b], out_score[s, b], out_index[s, b - 1], out_score[s, b - 1]
+                    ):
+                        out_index[s, b], out_index[s, b - 1] = out_index[s, b - 1], out_index[s, b]
+                        out_score[s, b], out_score[s, b - 1] = out_score[s, b - 1], out_score[s, b]
+                        b -= 1
+            avail[s] = _free_slot(s, out_index, count)
+    return done
+
+
+@nb.njit(cache=True, nogil=True)
+def _sort_tail(s, out_index, out_score):
+    """Insertion sort of seeker ``s``'s slots after the first: best first, ties to the lower index, empty
+    slots last."""
+    for a in range(2, out_index.shape[1]):
+        b = a
+        while b > 1 and _before(out_index[s, b], out_score[s, b], out_index[s, b - 1], out_score[s, b - 1]):
+            out_index[s, b], out_index[s, b - 1] = out_index[s, b - 1], out_index[s, b]
+            out_score[s, b], out_score[s, b - 1] = out_score[s, b - 1], out_score[s, b]
+            b -= 1
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _before(j1, s1, j2, s2):
+    if j1 < 0:
+        return False
+    if j2 < 0:
+        return True
+    return s1 > s2 or (s1 == s2 and j1 < j2)

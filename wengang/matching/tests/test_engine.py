@@ -316,3 +316,34 @@ def test_top_postings_equal_brute_force_when_seekers_repeat(registry_like):
     bp, bs = brute_force_top(s, p, ctx.weights, ctx.compat, np.arange(len(s)), 3)
     assert (recs.index == bp).all()
     assert np.array_equal(recs.score, bs)
+
+
+def test_covering_lists_nearly_every_posting_someone_could_take(registry_like):
+    s, p, tax, ctx = registry_like
+    recs = engine.top_postings(s, p, tax, context=ctx)
+    cand = engine.top_candidates(s, p, tax, context=ctx)
+    plain = engine.spread(recs, ctx)
+    out = engine.spread(recs, ctx, candidates=cand)
+    before, after = plain.recommendations, out.recommendations
+    wanted = (cand.index[:, 0] >= 0) & p.is_open & (p.places > 0)
+    listed_before = np.zeros(len(p), bool)
+    listed_before[before.index[before.index >= 0]] = True
+    share_before = (~listed_before[wanted]).mean()
+    assert share_before > 0.2  # the case: many postings nobody's list holds
+    # (a few cannot be covered here: their only seekers' other slots hold postings listed nowhere else)
+    assert out.stats["zero_rec_share"] < min(0.05, share_before / 5)
+    listed = np.zeros(len(p), bool)
+    listed[after.index[after.index >= 0]] = True
+    assert listed[listed_before].all()  # covering one posting never uncovers another
+    assert np.array_equal(after.index[:, 0], before.index[:, 0])  # first choices untouched
+    t = pair_terms(
+        s, p, ctx.weights, ctx.prep, ctx.compat, np.arange(len(s))[:, None], np.arange(len(p))[None, :]
+    )
+    rows, slots = np.nonzero(after.index >= 0)
+    js = after.index[rows, slots]
+    assert t.feasible[rows, js].all()
+    assert np.array_equal(after.score[rows, slots], t.total[rows, js].astype(np.float32))
+    tail = after.score[:, 1:]
+    both = np.isfinite(tail[:, 1:]) & np.isfinite(tail[:, :-1])
+    assert (tail[:, 1:][both] <= tail[:, :-1][both]).all()  # best first
+    assert not (np.isinf(tail[:, :-1]) & np.isfinite(tail[:, 1:])).any()  # empty slots last
