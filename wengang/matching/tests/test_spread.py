@@ -154,3 +154,51 @@ def test_twins_share_a_list_and_nothing_changes():
     assert (alone[2] == 1).sum() > 0
     out = engine.spread(recs, ctx)
     assert out.stats["capacity_violations"] == 0
+
+
+def _greedy_oracle(score, feasible, seq, first, cap, max_level):
+    """The spreading rule spelt out on the whole score matrix: level by level, each pending seeker in order
+    takes their best feasible posting with room (ties: the lower index)."""
+    n, n_post = score.shape
+    new_p = np.full(n, -1)
+    level = np.zeros(n, np.int64)
+    load = np.zeros(n_post, np.int64)
+    pending = [s for s in seq if first[s] >= 0]
+    limit = cap.astype(np.int64)
+    for lv in range(1, max_level + 1):
+        if not pending:
+            break
+        failed = []
+        for s in pending:
+            ok = feasible[s] & (load < limit)
+            if not ok.any():
+                failed.append(s)
+                continue
+            j = int(np.argmax(np.where(ok, score[s], -np.inf)))  # the first maximum: the lower index
+            new_p[s], level[s] = j, lv
+            load[j] += 1
+        pending = failed
+        limit = limit * 2
+    for s in pending:
+        new_p[s], level[s] = first[s], max_level + 1
+    return new_p, level
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_spreading_equals_the_rule_spelt_out(crowded, threads):
+    s, p, tax, ctx, recs = crowded
+    t = pair_terms(
+        s, p, ctx.weights, ctx.prep, ctx.compat, np.arange(len(s))[:, None], np.arange(len(p))[None, :]
+    )
+    places = np.where(p.is_open, p.places, 0).clip(0, None)
+    cap = np.floor(3 * places).astype(np.int64)
+    seq = np.lexsort((np.arange(len(s)), -recs.score[:, 0], -ctx.prep.s_prio))
+    want_p, want_level = _greedy_oracle(t.total, t.feasible, seq, recs.index[:, 0], cap, engine.MAX_LEVEL)
+    args = (seq, recs.k, ctx.S, ctx.F, ctx.w, recs.index, recs.score, cap, engine.MAX_LEVEL)
+    new_p, _new_s, level, _load = spreading.spread_first(*args, threads=threads)
+    assert np.array_equal(level, want_level)
+    assert np.array_equal(new_p, want_p)
+    assert (level > 1).sum() > 0
+    # and through the engine, whose spreading rebuilds the index as postings fill
+    out = engine.spread(recs, ctx, threads=threads)
+    assert np.array_equal(out.recommendations.index[:, 0], want_p)
