@@ -5,8 +5,10 @@ The files are built here: the headers the importer recognises (姓名, 身份证
 county code, or the code that county had in the birth year, as ``wengang.registry.seed`` does; birth date;
 3-digit sequence; GB 11643 check digit), unique per row, in a real Luoyang village. Each import is
 timed end to end: ``ledger_import_validate`` (stream the rows, validate them in chunks, record the
-LedgerImport with the sealed rows) then ``ledger_import_load`` (decrypt, write batches of 5000: COPY on
-PostgreSQL, ``executemany`` on SQLite).
+LedgerImport with the sealed rows) then ``ledger_import_load`` (decrypt, write batches: COPY on
+PostgreSQL, ``executemany`` on SQLite; into the emptied registry every CSV and xlsx import here is a bulk
+load: batches of 50,000, non-unique indexes (and PostgreSQL's foreign keys) dropped and built again at the
+end, inside the timed load).
 
 The peer, in the same run on the same CSV: a plain Django loop, ``csv.reader`` → ``Person`` objects with
 ``protect_id`` / ``protect_phone`` → ``bulk_create`` 1000 at a time, one transaction per batch. At city

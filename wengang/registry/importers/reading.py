@@ -96,7 +96,7 @@ def _row_is_blank(cells: list[Cell]) -> bool:
             if value.strip():
                 return False
             continue
-        if not _is_blank(value):
+        if value.lstrip()[:1].isalnum() or not _is_blank(value):  # a letter or digit (CJK too) stays
             return False
     return True
 

@@ -317,6 +317,7 @@ def _validate_row(
     )
 
 
+_MISS = object()  # not memoised yet
 _BAD = object()  # a memoised cell that needs the row-by-row check (an error, a warning, anything unusual)
 _MEMO_LIMIT = 200_000  # distinct values remembered per column
 CHUNK = 4096  # rows whose ID numbers are checked together
@@ -349,6 +350,7 @@ class _FastPath:
         self.income_judge, self.date_judge = self._parsed(parse_income), self._parsed(parse_date)
         self.phone_judge = self._parsed(_phone_of)
         self.births: dict[str, dt.date | None] = {}
+        self.regions: dict[tuple[str, int], bool] = {}
 
     def _cached(self, column: str, raw: Any, judge: Any) -> Any:
         memo = self.memo[column]
@@ -441,6 +443,127 @@ class _FastPath:
         raws = [r.cells[i] if i is not None and i < len(r.cells) else None for r in rows]
         return checksums_ok(raws)  # type: ignore[arg-type]  # anything not a plain str is False
 
+    def _column(self, chunk: list[TableRow], index: int | None) -> list[Any]:
+        if index is None:
+            return [None] * len(chunk)
+        return [r.cells[index] if index < len(r.cells) else None for r in chunk]
+
+    def _judged(self, key: str, raws: list[Any], judge: Any) -> list[Any]:
+        """``_cached`` of every cell of a column: known values in one pass over the memo."""
+        get = self.memo[key].get
+        try:
+            out = [get(raw, _MISS) for raw in raws]
+        except TypeError:  # an unhashable cell somewhere: one at a time
+            return [self._cached(key, raw, judge) for raw in raws]
+        for k, value in enumerate(out):
+            if value is _MISS:
+                out[k] = self._cached(key, raws[k], judge)
+        return out
+
+    def rows(self, chunk: list[TableRow], oks: list[bool]) -> list[LedgerRow | None]:
+        """:meth:`row` of every row of a chunk, column by column (the same results, a third of the cost)."""
+        n = len(chunk)
+        numbers = self._column(chunk, self.i_id)
+        bad = [not ok for ok in oks]
+        births: list[Any] = [None] * n
+        genders = [""] * n
+        birth_of, existed, example = self._birth, self._existed, c.EXAMPLE_ID_NUMBER
+        for k in range(n):
+            if bad[k]:
+                continue
+            number = numbers[k]
+            birth = birth_of(number) if number != example else None
+            if birth is None or not existed(number, birth.year):
+                bad[k] = True
+                continue
+            births[k] = birth
+            genders[k] = "M" if int(number[16]) % 2 == 1 else "F"
+        if self.i_gender is not None:
+            written = self._judged("gender", self._column(chunk, self.i_gender), self._gender)
+            for k in range(n):
+                w = written[k]
+                if w is _BAD or (w and w != genders[k]):
+                    bad[k] = True
+
+        def judged(key: str, index: int | None, judge: Any) -> list[Any]:
+            values = self._judged(key, self._column(chunk, index), judge)
+            for k in [k for k, value in enumerate(values) if value is _BAD]:
+                bad[k] = True
+            return values
+
+        names = judged("name", self.i_name, self._name)
+        raw_phones = self._column(chunk, self.i_phone)
+        phones: list[Any] = [""] * n
+        plain = _PLAIN_PHONE_RE.match
+        for k, raw in enumerate(raw_phones):
+            if raw is None or raw == "":
+                continue
+            if type(raw) is str and len(raw) == 11 and plain(raw):
+                phones[k] = raw
+                continue
+            phone = self._cached("phone", raw, self.phone_judge)
+            if phone is _BAD:
+                bad[k] = True
+            phones[k] = phone
+        pairs = list(zip(self._column(chunk, self.i_code), self._column(chunk, self.i_village), strict=True))
+        villages = self._judged("village", pairs, self._village)
+        for k in [k for k, value in enumerate(villages) if value is _BAD]:
+            bad[k] = True
+        poverty, status, intent = (
+            judged(key, i, judge)
+            for key, i, judge in zip(
+                (c.POVERTY_CATEGORY, c.STATUS, c.INTENT), self.enums, self.enum_judges, strict=True
+            )
+        )
+        place, employer, destination, notes = (
+            judged(key, i, judge)
+            for key, i, judge in zip(
+                (c.WORK_PLACE, c.EMPLOYER_NAME, c.INTENT_DESTINATION, c.NOTES),
+                self.bounded,
+                self.bounded_judges,
+                strict=True,
+            )
+        )
+        income = judged("income", self.i_income, self.income_judge)
+        back = judged("return", self.i_return, self.date_judge)
+        skills = self._judged("skills", self._column(chunk, self.i_skills), split_list)
+        out: list[LedgerRow | None] = []
+        for k, row in enumerate(chunk):
+            if bad[k]:
+                out.append(None)
+                continue
+            out.append(
+                LedgerRow(
+                    row.number,
+                    numbers[k],
+                    names[k],
+                    genders[k],
+                    births[k],
+                    phones[k],
+                    villages[k],
+                    poverty[k],
+                    status[k],
+                    place[k],
+                    employer[k],
+                    income[k],
+                    back[k],
+                    intent[k],
+                    destination[k],
+                    list(skills[k]),
+                    notes[k],
+                    [],
+                )
+            )
+        return out
+
+    def _existed(self, number: str, year: int) -> bool:
+        key = (number[:6], year)
+        try:
+            return self.regions[key]
+        except KeyError:
+            found = self.regions[key] = region_existed(number, year)
+            return found
+
     def row(self, row: TableRow, id_ok: bool) -> LedgerRow | None:
         if not id_ok:
             return None
@@ -457,7 +580,8 @@ class _FastPath:
             written = self._cached("gender", get(self.i_gender), self._gender)
             if written is _BAD or (written and written != gender):
                 return None
-        name = self._cached("name", get(self.i_name), self._name)
+        cached = self._cached
+        name = cached("name", get(self.i_name), self._name)
         if name is _BAD:
             return None
         raw_phone = get(self.i_phone)
@@ -466,36 +590,32 @@ class _FastPath:
         elif type(raw_phone) is str and len(raw_phone) == 11 and _PLAIN_PHONE_RE.match(raw_phone):
             phone = raw_phone
         else:
-            phone = self._cached("phone", raw_phone, self.phone_judge)
+            phone = cached("phone", raw_phone, self.phone_judge)
             if phone is _BAD:
                 return None
-        village = self._cached("village", (get(self.i_code), get(self.i_village)), self._village)
+        village = cached("village", (get(self.i_code), get(self.i_village)), self._village)
         if village is _BAD:
             return None
-        poverty, status, intent = (
-            self._cached(key, get(i), judge)
-            for key, i, judge in zip(
-                (c.POVERTY_CATEGORY, c.STATUS, c.INTENT), self.enums, self.enum_judges, strict=True
-            )
-        )
+        i_poverty, i_status, i_intent = self.enums
+        j_poverty, j_status, j_intent = self.enum_judges
+        poverty = cached(c.POVERTY_CATEGORY, get(i_poverty), j_poverty)
+        status = cached(c.STATUS, get(i_status), j_status)
+        intent = cached(c.INTENT, get(i_intent), j_intent)
         if poverty is _BAD or status is _BAD or intent is _BAD:
             return None
-        work_place, employer, destination, notes = (
-            self._cached(key, get(i), judge)
-            for key, i, judge in zip(
-                (c.WORK_PLACE, c.EMPLOYER_NAME, c.INTENT_DESTINATION, c.NOTES),
-                self.bounded,
-                self.bounded_judges,
-                strict=True,
-            )
-        )
+        i_place, i_employer, i_destination, i_notes = self.bounded
+        j_place, j_employer, j_destination, j_notes = self.bounded_judges
+        work_place = cached(c.WORK_PLACE, get(i_place), j_place)
+        employer = cached(c.EMPLOYER_NAME, get(i_employer), j_employer)
+        destination = cached(c.INTENT_DESTINATION, get(i_destination), j_destination)
+        notes = cached(c.NOTES, get(i_notes), j_notes)
         if work_place is _BAD or employer is _BAD or destination is _BAD or notes is _BAD:
             return None
-        income = self._cached("income", get(self.i_income), self.income_judge)
-        return_date = self._cached("return", get(self.i_return), self.date_judge)
+        income = cached("income", get(self.i_income), self.income_judge)
+        return_date = cached("return", get(self.i_return), self.date_judge)
         if income is _BAD or return_date is _BAD:
             return None
-        skills = self._cached("skills", get(self.i_skills), split_list)
+        skills = cached("skills", get(self.i_skills), split_list)
         return LedgerRow(
             row_number=row.number,
             id_number=number,
@@ -540,7 +660,9 @@ def _mapped_blank(row: TableRow, indexes: list[int]) -> bool:
         value = cells[i] if i < width else None
         if value is None or value == "":
             continue
-        if type(value) is not str or (value.isascii() and value.strip()) or cell_text(value):
+        if type(value) is not str or (value.strip() if value.isascii() else value.lstrip()[:1].isalnum()):
+            return False
+        if cell_text(value):
             return False
     return True
 
@@ -607,8 +729,7 @@ def validate_stream(
     for chunk in _chunks(rows, CHUNK):
         chunk = [r for r in chunk if not _mapped_blank(r, mapped)]
         total += len(chunk)
-        for row, id_ok in zip(chunk, fast.ids_ok(chunk), strict=True):
-            ledger = fast.row(row, id_ok)
+        for row, ledger in zip(chunk, fast.rows(chunk, fast.ids_ok(chunk)), strict=True):
             if ledger is not None:
                 checked.append(ledger)
                 number = ledger.id_number
