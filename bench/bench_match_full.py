@@ -9,8 +9,8 @@ write the recommendations (``COPY … FROM STDIN`` on PostgreSQL, one ``executem
 - ``full_run_sqlite_s`` or ``full_run_pg_s`` (by the database the harness gave) — the whole run, with its
   parts ``load_s``, ``engine_s``, ``reasons_s``, ``write_s`` as the run recorded them, and
   ``write_rows_per_s``;
-- ``rerun_s`` and ``rerun_write_s`` — the same run again, whose write also marks the first run's rows not
-  current (the steady state of a nightly run);
+- ``rerun_s`` and ``rerun_write_s`` — the same run again, whose write also deletes the rows the first run
+  stored (the steady state of a nightly run);
 - peer: what a typical vendor writes — one SQL query per seeker against the indexed postings table (the hard
   filters in ``WHERE``: occupation among the compatible ones, age, open places, not ended, within the
   seeker's county or province; ``ORDER BY`` a wage-minus-distance score, ``LIMIT 3``), timed on 1,000 sampled

@@ -49,8 +49,9 @@ class MatchRun(models.Model):
 class Recommendation(models.Model):
     """One posting recommended to one person by a run, with its rank, score and reasons in Chinese.
 
-    ``is_current`` marks the rows of the latest finished run of the person's area; older rows stay for
-    history (what was recommended when) and are never shown as current.
+    ``is_current`` marks the rows shown. A full run replaces the rows of its area (the old ones are deleted:
+    a run keeps its statistics); an incremental update marks a person's replaced rows not current, and the
+    next full run of their area removes them.
     """
 
     run = models.ForeignKey(MatchRun, on_delete=models.CASCADE, related_name="recommendation_rows")

@@ -122,11 +122,13 @@ def test_a_run_stores_recommendations_with_reasons_and_respects_age(
     assert AuditEvent.objects.filter(object_type="matching.run", object_id=str(run.pk)).exists()
 
 
-def test_a_rerun_marks_the_old_recommendations_not_current(people, world, django_capture_on_commit_callbacks):
+def test_a_rerun_replaces_the_old_recommendations(people, world, django_capture_on_commit_callbacks):
     first = _run(people, capture=django_capture_on_commit_callbacks)
     second = _run(people, capture=django_capture_on_commit_callbacks)
-    assert list(Recommendation.objects.filter(run=first).values_list("is_current", flat=True)) == [False]
+    assert not Recommendation.objects.filter(run=first).exists()
     assert list(Recommendation.objects.filter(run=second).values_list("is_current", flat=True)) == [True]
+    first.refresh_from_db()
+    assert first.recommendations == 1  # the replaced run keeps its figures
 
 
 def test_a_run_outside_ones_area_is_refused(people, world):

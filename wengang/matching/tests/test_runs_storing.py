@@ -191,7 +191,7 @@ def test_a_failed_write_leaves_the_previous_rows_current(people, monkeypatch):
     real = storing.write
 
     def half_then_fail(run_id, cols, progress=None):
-        real(run_id, cols, progress)  # the rows are in, the old ones already flipped …
+        real(run_id, cols, progress)  # the rows are in, the old ones already deleted …
         raise RuntimeError(f"{connection.vendor} 写入失败")  # … and the transaction rolls both back
 
     monkeypatch.setattr(storing, "write", half_then_fail)
@@ -200,8 +200,24 @@ def test_a_failed_write_leaves_the_previous_rows_current(people, monkeypatch):
         match_run_execute(run_id=bad.pk)
     assert list(Recommendation.objects.values_list("run_id", "is_current")) == [(good.pk, True)]
     monkeypatch.setattr(storing, "write", real)
+    old = Recommendation.objects.get()
     again = match_run_execute(run_id=match_run_create(actor=None, scope_code="410329").pk)
-    current = Recommendation.objects.get(is_current=True)
-    old = Recommendation.objects.get(is_current=False)
-    assert (current.run_id, old.run_id) == (again.pk, good.pk)
+    current = Recommendation.objects.get()  # the rows it replaced are gone
+    assert (current.run_id, current.is_current) == (again.pk, True)
     assert (current.reasons, current.terms) == (old.reasons, old.terms)
+
+
+@pytest.mark.django_db
+def test_a_rerun_deletes_the_replaced_rows_in_one_statement(people):
+    from django.test.utils import CaptureQueriesContext
+
+    _person(people, 1, "19960301")
+    make_posting(people["employer"].enterprise, title="包装工", board="both")
+    match_run_execute(run_id=match_run_create(actor=None, scope_code="410329").pk)
+    with CaptureQueriesContext(connection) as queries:
+        match_run_execute(run_id=match_run_create(actor=None, scope_code="410329").pk)
+    table = connection.ops.quote_name(Recommendation._meta.db_table)
+    sqls = [q["sql"].split(" ", 3) for q in queries.captured_queries]
+    assert len([q for q in sqls if q[:3] == ["DELETE", "FROM", table]]) == 1
+    assert not [q for q in sqls if q[0] == "SELECT" and q[1].startswith(table + ".")]  # no row is read back
+    assert Recommendation.objects.count() == 1
