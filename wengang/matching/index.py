@@ -56,6 +56,21 @@ def _bucket_stats(keys, lat, lon, vals_max, vals_min, n_max, n_min):
     return start, box, suf_max, suf_min
 
 
+def dense_groups(cols: tuple[np.ndarray, ...]) -> np.ndarray:
+    """A dense id per row: equal ids ⇔ equal in every column."""
+    n = len(cols[0]) if cols else 0
+    order = np.lexsort(cols)
+    new = np.zeros(n, np.bool_)
+    if n:
+        new[0] = True
+        for col in cols:
+            c = np.asarray(col)[order]
+            new[1:] |= c[1:] != c[:-1]
+    gid = np.empty(n, np.int64)
+    gid[order] = np.cumsum(new) - 1
+    return gid
+
+
 def _town_boxes(town: np.ndarray, lat: np.ndarray, lon: np.ndarray, n_town: int) -> np.ndarray:
     """[4, n_town] lat0, lat1, lon0, lon1 of each town's rows (NaN where a town has none)."""
     box = np.full((4, n_town), np.nan)

@@ -18,7 +18,7 @@ import numba as nb
 import numpy as np
 
 from .arrays import SCOPE_COUNTY, SCOPE_LOCAL, SCOPE_OUT, SeekerArrays
-from .index import _bucket_stats, _order, _town_boxes
+from .index import _bucket_stats, _order, _town_boxes, dense_groups
 from .kernels import EPS, NO_NRT, insert, pair_score_any_age
 from .scoring import (
     KM_PER_DEG_LON,
@@ -72,17 +72,7 @@ def score_groups(seekers: SeekerArrays, prep: Prepared) -> np.ndarray:
         s.province, s.destination, prep.s_ref.view(np.int64), prep.s_local.view(np.int64),
         prep.s_prio.view(np.int64),
     )  # fmt: skip
-    n = len(s)
-    order = np.lexsort(cols)
-    new = np.zeros(n, np.bool_)
-    if n:
-        new[0] = True
-        for col in cols:
-            c = np.asarray(col)[order]
-            new[1:] |= c[1:] != c[:-1]
-    gid = np.empty(n, np.int64)
-    gid[order] = np.cumsum(new) - 1
-    return gid
+    return dense_groups(cols)
 
 
 def _buckets(

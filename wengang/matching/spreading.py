@@ -27,25 +27,11 @@ import numpy as np
 
 from .arrays import SCOPE_COUNTY, SCOPE_LOCAL, SCOPE_OUT, SCOPE_PROVINCE
 from .forward import search
+from .index import dense_groups
 
 CHUNK = 50_000  # seekers between two checks whether the index should be rebuilt
 LIST = 8  # best postings with room remembered for a seeker's twins (equal in every input)
 BATCH = 2048  # seekers whose proposals are computed at once (on threads) before they are taken in order
-
-
-def dense_groups(cols: tuple[np.ndarray, ...]) -> np.ndarray:
-    """A dense id per row: equal ids ⇔ equal in every column."""
-    n = len(cols[0]) if cols else 0
-    order = np.lexsort(cols)
-    new = np.zeros(n, np.bool_)
-    if n:
-        new[0] = True
-        for col in cols:
-            c = np.asarray(col)[order]
-            new[1:] |= c[1:] != c[:-1]
-    gid = np.empty(n, np.int64)
-    gid[order] = np.cumsum(new) - 1
-    return gid
 
 
 def twin_groups(S: Any) -> np.ndarray:
@@ -113,17 +99,7 @@ def feasibility_groups(S: object) -> np.ndarray:
     prov = np.where(named, S.prov, zero)  # type: ignore[attr-defined]
     dest = np.where(scope == SCOPE_OUT, S.dest, zero)  # type: ignore[attr-defined]
     certs = S.certs.view(np.int64)  # type: ignore[attr-defined]
-    keys = (S.occ, S.age, certs, scope, county, prov, dest, lat, lon)  # type: ignore[attr-defined]
-    order = np.lexsort(keys)
-    new = np.zeros(n, np.bool_)
-    if n:
-        new[0] = True
-        for col in keys:
-            c = np.asarray(col)[order]
-            new[1:] |= c[1:] != c[:-1]
-    gid = np.empty(n, np.int64)
-    gid[order] = np.cumsum(new) - 1
-    return gid
+    return dense_groups((S.occ, S.age, certs, scope, county, prov, dest, lat, lon))  # type: ignore[attr-defined]
 
 
 class Memo(NamedTuple):
