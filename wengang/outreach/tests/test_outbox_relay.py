@@ -91,7 +91,8 @@ def test_withdrawn_consent_at_send_time_skips(people, memory):
     assert memory.outbox == []
 
 
-def test_quiet_hours_hold_then_release(people, memory):
+def test_quiet_hours_hold_then_release(people, memory, settings):
+    settings.WENGANG_OUTREACH = {**settings.WENGANG_OUTREACH, "quiet_channels": ("sms",)}
     person = make_reachable(people["county_admin"], "410329001", 4)
     assert in_quiet_hours("sms", NOON) is None
     until = in_quiet_hours("sms", NIGHT)
