@@ -75,6 +75,21 @@ class Columns:
             for a, b, c, d, e, f, g, h in zip(*texts, strict=True)
         ]
 
+    def rows(self, *, terms_as_json: bool = False) -> list[tuple[Any, ...]]:
+        """(person, posting, rank, score, reasons, terms) per row; terms as dicts or as their JSON text."""
+        terms: list[Any] = self.terms_json() if terms_as_json else self.terms_dicts()
+        return list(
+            zip(
+                self.person_id.tolist(),
+                self.posting_id.tolist(),
+                self.rank.tolist(),
+                self.score.tolist(),
+                self.reasons.tolist(),
+                terms,
+                strict=True,
+            )
+        )
+
     def terms_dicts(self) -> list[dict[str, float]]:
         keys = (*TERMS, "km")
         cols = [self.terms[k].tolist() for k in keys]
@@ -229,15 +244,7 @@ def instances(run_id: int, cols: Columns) -> list[Recommendation]:
             terms=terms,
             is_current=True,
         )
-        for pid, post, rank, score, text, terms in zip(
-            cols.person_id.tolist(),
-            cols.posting_id.tolist(),
-            cols.rank.tolist(),
-            cols.score.tolist(),
-            cols.reasons.tolist(),
-            cols.terms_dicts(),
-            strict=True,
-        )
+        for pid, post, rank, score, text, terms in cols.rows()
     ]
 
 
@@ -249,21 +256,7 @@ def _chunks(run_id: int, cols: Columns) -> Iterator[tuple[int, list[tuple[Any, .
     written so far; Python objects exist for one chunk at a time."""
     for start in range(0, len(cols), CHUNK):
         end = min(start + CHUNK, len(cols))
-        part = cols.take(slice(start, end))
-        yield (
-            end,
-            list(
-                zip(
-                    part.person_id.tolist(),
-                    part.posting_id.tolist(),
-                    part.rank.tolist(),
-                    part.score.tolist(),
-                    part.reasons.tolist(),
-                    part.terms_json(),
-                    strict=True,
-                )
-            ),
-        )
+        yield end, cols.take(slice(start, end)).rows(terms_as_json=True)
 
 
 def write(run_id: int, cols: Columns, progress: Callable[[int, int], None] | None = None) -> None:
