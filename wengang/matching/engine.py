@@ -61,7 +61,8 @@ class Context:
     extent: np.ndarray  # the seekers' lat/lon box
     order: np.ndarray  # seekers by home cell, then occupation (the same buckets stay in cache)
     timings: dict[str, float] = field(default_factory=dict)
-    seek_index: Any = None  # the reverse index, kept by ``top_candidates`` for ``spread``'s covering
+    seek_index: Any = None  # the reverse index (:func:`seek_index`), built on first use
+    twins: Any = None  # twin group per seeker, or False when homes are scattered (:func:`twin_groups`)
 
 
 def _cols(seekers: SeekerArrays, postings: PostingArrays, prep: Prepared) -> tuple[Any, Any]:
@@ -146,23 +147,49 @@ def top_postings(
     return Recommendations(out_p[rep_of], out_s[rep_of])
 
 
+def twin_groups(ctx: Context) -> np.ndarray | None:
+    """Each seeker's twin group (twins: equal in every input, so equal lists; ``spreading.twin_groups``),
+    or None when homes are too scattered for twins to be worth looking for (a registry puts homes at village
+    or township centres: a few thousand points for a city). Computed once per context."""
+    if ctx.twins is None:
+        S = ctx.S
+        n = len(S.occ)
+        ctx.twins = False
+        if n >= 2:
+            lat = np.asarray(S.lat, np.float32).view(np.int32).astype(np.int64)
+            points = (lat << 32) | np.asarray(S.lon, np.float32).view(np.uint32)
+            if len(np.unique(points)) * 4 <= n:
+                ctx.twins = spreading.twin_groups(S)
+    return None if ctx.twins is False else ctx.twins
+
+
 def twin_representatives(ctx: Context) -> np.ndarray | None:
-    """Each seeker's twin with the lowest index (twins: equal in every input, so equal lists), or None when
-    homes are too scattered for twins to be worth looking for (a registry puts homes at village or township
-    centres: a few thousand points for a city)."""
-    S = ctx.S
-    n = len(S.occ)
-    if n < 2:
+    """Each seeker's twin with the lowest index, or None (see :func:`twin_groups`)."""
+    gid = twin_groups(ctx)
+    if gid is None:
         return None
-    points = (np.asarray(S.lat, np.float32).view(np.int32).astype(np.int64) << 32) | np.asarray(
-        S.lon, np.float32
-    ).view(np.uint32)
-    if len(np.unique(points)) * 4 > n:
-        return None
-    gid = spreading.twin_groups(S)
+    n = len(gid)
     first = np.full(int(gid.max()) + 1, n, np.int64)
     np.minimum.at(first, gid, np.arange(n))
     return first[gid]
+
+
+def seek_index(ctx: Context) -> reverse.SeekIndex:
+    """The reverse index (posting → seekers) of the context, built once and kept on it (``top_candidates``
+    and ``spread``'s covering both search it)."""
+    if ctx.seek_index is None:
+        p = ctx.postings
+        rows = ctx.comp[1]
+        keys = np.repeat(np.arange(len(ctx.comp[0]) - 1), np.diff(ctx.comp[0]))
+        by_q = np.lexsort((keys, rows))
+        rindptr = np.zeros(ctx.taxonomy.n_occupations + 1, np.int64)
+        rindptr[1:] = np.cumsum(np.bincount(rows, minlength=ctx.taxonomy.n_occupations))
+        n_city = int(max(p.city.max(initial=-1), ctx.seekers.destination.max(initial=-1))) + 1
+        ctx.seek_index = reverse.build_seek_index(
+            ctx.seekers, p.town, p.lat, p.lon, n_city, ctx.taxonomy.n_occupations,
+            (rindptr, keys[by_q].astype(np.int32)), ctx.prep,
+        )  # fmt: skip
+    return ctx.seek_index
 
 
 def top_candidates(
@@ -179,16 +206,7 @@ def top_candidates(
     ctx = context or make_context(seekers, postings, taxonomy, weights)
     k = k or ctx.weights.k
     p = ctx.postings
-    rows = ctx.comp[1]
-    keys = np.repeat(np.arange(len(ctx.comp[0]) - 1), np.diff(ctx.comp[0]))
-    by_q = np.lexsort((keys, rows))
-    rindptr = np.zeros(ctx.taxonomy.n_occupations + 1, np.int64)
-    rindptr[1:] = np.cumsum(np.bincount(rows, minlength=ctx.taxonomy.n_occupations))
-    n_city = int(max(p.city.max(initial=-1), ctx.seekers.destination.max(initial=-1))) + 1
-    R = ctx.seek_index = reverse.build_seek_index(
-        ctx.seekers, p.town, p.lat, p.lon, n_city, ctx.taxonomy.n_occupations,
-        (rindptr, keys[by_q].astype(np.int32)), ctx.prep,
-    )  # fmt: skip
+    R = seek_index(ctx)
     out_s = np.full((len(p), k), -1, np.int32)
     out_v = np.full((len(p), k), -np.inf, np.float32)
 
@@ -257,6 +275,7 @@ def spread(
         MAX_LEVEL,
         rebuild,
         threads=_threads(threads),
+        twin_row=spreading.twin_rows(twin_groups(ctx), len(ctx.seekers)),
     )
     # the new list: the assigned first choice, then the old list without it
     moved = np.argsort(recs.index == new_p[:, None], axis=1, kind="stable")
@@ -268,12 +287,10 @@ def spread(
     has_candidate = None
     if candidates is not None:
         has_candidate = candidates.index[:, 0] >= 0
-        if ctx.seek_index is None:
-            top_candidates(ctx.seekers, ctx.postings, ctx.taxonomy, k=1, context=ctx)
         count = np.bincount(out.index[out.index >= 0], minlength=len(places))
         uncovered = np.flatnonzero((places > 0) & (count == 0) & has_candidate)
         reverse.cover(
-            uncovered, ctx.S, ctx.P, ctx.seek_index, ctx.w, ctx.compat, ctx.postings.town, out.index,
+            uncovered, ctx.S, ctx.P, seek_index(ctx), ctx.w, ctx.compat, ctx.postings.town, out.index,
             out.score, count,
         )  # fmt: skip
     seconds = time.perf_counter() - started

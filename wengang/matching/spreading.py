@@ -46,11 +46,13 @@ def twin_groups(S: Any) -> np.ndarray:
     ))  # fmt: skip
 
 
-def twin_rows(S: Any) -> np.ndarray:
-    """For each seeker with twins, the row their remembered list takes; -1 for the others."""
-    gid = twin_groups(S)
-    twins = np.bincount(gid)[gid] > 1 if len(gid) else np.zeros(0, np.bool_)
-    row = np.full(len(gid), -1, np.int64)
+def twin_rows(gid: np.ndarray | None, n: int) -> np.ndarray:
+    """For each of the ``n`` seekers with twins (``gid``: :func:`twin_groups`; None: no twins looked for),
+    the row their remembered list takes; -1 for the others."""
+    row = np.full(n, -1, np.int64)
+    if gid is None or not n:
+        return row
+    twins = np.bincount(gid)[gid] > 1
     row[twins] = np.unique(gid[twins], return_inverse=True)[1].ravel()
     return row
 
@@ -298,7 +300,7 @@ def spread_first(
     limit = cap.astype(np.int64)
     Fi = F
     group = feasibility_groups(S) if group is None else group
-    twin_row = twin_rows(S) if twin_row is None else twin_row
+    twin_row = twin_rows(twin_groups(S), len(rec_p)) if twin_row is None else twin_row
     n_rows = int(twin_row.max(initial=-1)) + 1
     n_so = len(F.comp_indptr) - 1  # type: ignore[attr-defined]
     memo = Memo(

@@ -138,7 +138,7 @@ def test_twins_share_a_list_and_nothing_changes():
     p = synthetic.postings(150, 12, seed=53)
     ctx = engine.make_context(s, p, tax)
     recs = engine.top_postings(s, p, tax, context=ctx)
-    rows = spreading.twin_rows(ctx.S)
+    rows = spreading.twin_rows(spreading.twin_groups(ctx.S), len(s))
     assert (rows >= 0).mean() > 0.5
     places = np.where(p.is_open, p.places, 0).clip(0, None)
     cap = np.floor(3 * places).astype(np.int64)
