@@ -52,16 +52,34 @@ class Recommendation(models.Model):
     ``is_current`` marks the rows shown. A full run replaces the rows of its area (the old ones are deleted:
     a run keeps its statistics); an incremental update marks a person's replaced rows not current, and the
     next full run of their area removes them.
+
+    The three foreign keys have no database constraint (``db_constraint=False``). The rows are derived data,
+    rewritten by millions each night: on PostgreSQL each constrained key queued a check per row that ran at
+    commit (45 s of a city run's 2.7 M rows, more than the ``COPY`` itself), and a person or posting deleted
+    while a run computed made the whole run fail at that commit. Deletes still cascade (Django's collector
+    deletes a person's, posting's or run's rows); a row whose posting or person vanished during a run is
+    dropped by the run itself (:func:`wengang.matching.storing.drop_vanished`), and every reader joins the
+    person or posting, so such a row is never shown in between.
     """
 
-    run = models.ForeignKey(MatchRun, on_delete=models.CASCADE, related_name="recommendation_rows")
+    run = models.ForeignKey(
+        MatchRun, on_delete=models.CASCADE, related_name="recommendation_rows", db_constraint=False
+    )
     # No single-column indexes: the composite (person, is_current) and (posting, is_current) indexes below
     # lead with them and serve every lookup and cascade; two indexes fewer to maintain on each run's write.
     person = models.ForeignKey(
-        "registry.Person", on_delete=models.CASCADE, related_name="recommendations", db_index=False
+        "registry.Person",
+        on_delete=models.CASCADE,
+        related_name="recommendations",
+        db_index=False,
+        db_constraint=False,
     )
     posting = models.ForeignKey(
-        "jobs.Posting", on_delete=models.CASCADE, related_name="recommendations", db_index=False
+        "jobs.Posting",
+        on_delete=models.CASCADE,
+        related_name="recommendations",
+        db_index=False,
+        db_constraint=False,
     )
     rank = models.PositiveSmallIntegerField(_("rank"))
     score = models.FloatField(_("score"))

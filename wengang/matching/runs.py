@@ -131,6 +131,7 @@ def _store(run: MatchRun, cols: storing.Columns, progress: Progress | None) -> N
     with transaction.atomic():
         Recommendation.objects.filter(person__in=_person_pks(prefixes)).delete()
         storing.write(run.pk, cols, report)
+        storing.drop_vanished(run.pk, cols)
 
 
 def _dismissed(run: MatchRun) -> set[tuple[int, int]]:

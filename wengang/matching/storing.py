@@ -21,6 +21,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from django.db import connection
 
+from wengang.jobs.models import Posting
+from wengang.registry.models import Person
+
 from . import reasons
 from .models import Recommendation
 from .scoring import pair_terms
@@ -249,6 +252,36 @@ def instances(run_id: int, cols: Columns) -> list[Recommendation]:
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+CHECK_CHUNK = 20_000  # ids per existence query (SQLite's variable limit is 32,766)
+
+
+def _missing(model: Any, ids: np.ndarray) -> list[int]:
+    """Those of ``ids`` (distinct) with no row of ``model`` any more: a count per chunk, ids only if short."""
+    gone: list[int] = []
+    for start in range(0, len(ids), CHECK_CHUNK):
+        chunk = ids[start : start + CHECK_CHUNK].tolist()
+        if model.objects.filter(pk__in=chunk).count() != len(chunk):
+            present = set(model.objects.filter(pk__in=chunk).values_list("pk", flat=True))
+            gone.extend(i for i in chunk if i not in present)
+    return gone
+
+
+def drop_vanished(run_id: int, cols: Columns) -> int:
+    """Delete the run's rows whose person or posting was deleted while the run computed (the table's keys
+    have no database constraint; see :class:`.models.Recommendation`). Call in the writing transaction,
+    after :func:`write`. Returns the number of rows deleted."""
+    if not len(cols):
+        return 0
+    people = _missing(Person, np.unique(cols.person_id))
+    postings = _missing(Posting, np.unique(cols.posting_id))
+    deleted = 0
+    if people:
+        deleted += Recommendation.objects.filter(run_id=run_id, person_id__in=people).delete()[0]
+    if postings:
+        deleted += Recommendation.objects.filter(run_id=run_id, posting_id__in=postings).delete()[0]
+    return deleted
 
 
 def _chunks(run_id: int, cols: Columns) -> Iterator[tuple[int, list[tuple[Any, ...]]]]:

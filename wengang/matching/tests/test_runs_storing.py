@@ -210,3 +210,25 @@ def test_a_rerun_deletes_the_replaced_rows_in_one_statement(people):
     assert len([q for q in sqls if q[:3] == ["DELETE", "FROM", table]]) == 1
     assert not [q for q in sqls if q[0] == "SELECT" and q[1].startswith(table + ".")]  # no row is read back
     assert Recommendation.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_person_or_posting_deleted_during_a_run_leaves_no_row_behind(people, monkeypatch):
+    from wengang.matching import runs
+    from wengang.registry.models import Person
+
+    kept, gone = _person(people, 1, "19960301"), _person(people, 2, "19960302")
+    posting = make_posting(people["employer"].enterprise, title="包装工", board="both")
+    other = make_posting(people["employer"].enterprise, title="包装工", board="both")
+    real = runs.load_arrays
+
+    def load_then_delete(scope_code):
+        loaded = real(scope_code)  # the run has read them both …
+        Person.objects.filter(pk=gone.pk).delete()  # … then staff delete one person and one posting
+        type(other).objects.filter(pk=other.pk).delete()
+        return loaded
+
+    monkeypatch.setattr(runs, "load_arrays", load_then_delete)
+    run = match_run_execute(run_id=match_run_create(actor=None, scope_code="410329").pk)
+    assert run.status == "done"
+    assert list(Recommendation.objects.values_list("person_id", "posting_id")) == [(kept.pk, posting.pk)]
