@@ -13,7 +13,6 @@ current in the same commit.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -25,14 +24,14 @@ from wengang.jobs.models import Posting
 from wengang.registry.models import Person
 
 from . import reasons
-from .models import Recommendation
+from .models import TERM_KEYS, Recommendation
 from .scoring import pair_terms
 
 if TYPE_CHECKING:
     from .engine import Context, Recommendations
     from .loading import Loaded
 
-TERMS = ("distance", "wage_income", "wage_local", "board", "skills", "key_enterprise", "priority")
+TERMS = TERM_KEYS[:-1]  # the score's terms ("km" is the last key)
 CHUNK = 50_000  # rows per COPY write / executemany call (and progress update)
 MAX_REASONS = 300  # Recommendation.reasons max_length
 
@@ -67,20 +66,14 @@ class Columns:
             {k: v[idx] for k, v in self.terms.items()},
         )
 
-    def terms_json(self) -> list[str]:
-        """Each row's terms as the JSON text ``json.dumps`` gives for the dict (keys in this order)."""
-        keys = (*TERMS, "km")
-        texts = [_float_texts(self.terms[k]) for k in keys]
-        head = [f'"{k}": ' for k in keys]
-        h0, h1, h2, h3, h4, h5, h6, h7 = head
-        return [
-            f"{{{h0}{a}, {h1}{b}, {h2}{c}, {h3}{d}, {h4}{e}, {h5}{f}, {h6}{g}, {h7}{h}}}"
-            for a, b, c, d, e, f, g, h in zip(*texts, strict=True)
-        ]
+    def terms_text(self) -> list[str]:
+        """Each row's ``Recommendation.term_values`` (what :func:`.models.encode_terms` gives)."""
+        texts = [_float_texts(self.terms[k]) for k in TERM_KEYS]
+        return [f"{a},{b},{c},{d},{e},{f},{g},{h}" for a, b, c, d, e, f, g, h in zip(*texts, strict=True)]
 
-    def rows(self, *, terms_as_json: bool = False) -> list[tuple[Any, ...]]:
-        """(person, posting, rank, score, reasons, terms) per row; terms as dicts or as their JSON text."""
-        terms: list[Any] = self.terms_json() if terms_as_json else self.terms_dicts()
+    def rows(self, *, terms_as_text: bool = False) -> list[tuple[Any, ...]]:
+        """(person, posting, rank, score, reasons, terms) per row; terms as dicts or as their stored text."""
+        terms: list[Any] = self.terms_text() if terms_as_text else self.terms_dicts()
         return list(
             zip(
                 self.person_id.tolist(),
@@ -100,9 +93,9 @@ class Columns:
 
 
 def _float_texts(values: np.ndarray) -> np.ndarray:
-    """``json.dumps`` of each float, formatted once per distinct value."""
+    """``repr`` of each float, formatted once per distinct value."""
     uniq, inverse = np.unique(values, return_inverse=True)
-    texts = np.array([json.dumps(v) for v in uniq.tolist()], dtype=object)
+    texts = np.array([repr(v) for v in uniq.tolist()], dtype=object)
     return texts[inverse.ravel()]
 
 
@@ -244,10 +237,10 @@ def instances(run_id: int, cols: Columns) -> list[Recommendation]:
             rank=rank,
             score=score,
             reasons=text,
-            terms=terms,
+            term_values=terms,
             is_current=True,
         )
-        for pid, post, rank, score, text, terms in cols.rows()
+        for pid, post, rank, score, text, terms in cols.rows(terms_as_text=True)
     ]
 
 
@@ -285,11 +278,11 @@ def drop_vanished(run_id: int, cols: Columns) -> int:
 
 
 def _chunks(run_id: int, cols: Columns) -> Iterator[tuple[int, list[tuple[Any, ...]]]]:
-    """Rows as tuples (person, posting, rank, score, reasons, terms JSON), ``CHUNK`` at a time, with the count
+    """Rows as tuples (person, posting, rank, score, reasons, terms text), ``CHUNK`` at a time, with the count
     written so far; Python objects exist for one chunk at a time."""
     for start in range(0, len(cols), CHUNK):
         end = min(start + CHUNK, len(cols))
-        yield end, cols.take(slice(start, end)).rows(terms_as_json=True)
+        yield end, cols.take(slice(start, end)).rows(terms_as_text=True)
 
 
 def write(run_id: int, cols: Columns, progress: Callable[[int, int], None] | None = None) -> None:
@@ -298,9 +291,8 @@ def write(run_id: int, cols: Columns, progress: Callable[[int, int], None] | Non
         return
     meta = Recommendation._meta
     column_of = {f.name: str(f.column) for f in meta.concrete_fields}
-    names = [
-        column_of[f] for f in ("run", "person", "posting", "rank", "score", "reasons", "terms", "is_current")
-    ]
+    fields = ("run", "person", "posting", "rank", "score", "reasons", "term_values", "is_current")
+    names = [column_of[f] for f in fields]
     table = connection.ops.quote_name(meta.db_table)
     columns = ", ".join(connection.ops.quote_name(c) for c in names)
     with connection.cursor() as cur:

@@ -264,6 +264,12 @@ def test_the_api_starts_and_lists_runs_and_gives_recommendations(
     body = client.get(url).json()
     assert [(r["rank"], r["posting_id"], r["run_id"]) for r in body] == [(1, world["capped"].pk, run_id)]
     assert body[0]["reasons"].endswith("包吃住")
+    terms = body[0]["terms"]  # the score's terms by name, as the run stored them
+    assert list(terms) == ["distance", "wage_income", "wage_local", "board", "skills", "key_enterprise"] + [
+        "priority",
+        "km",
+    ]
+    assert body[0]["score"] == pytest.approx(sum(v for k, v in terms.items() if k != "km"), abs=0.05)
     other = client.post(
         reverse("api:match_runs"), data={"scope_code": "410307"}, content_type="application/json"
     )
