@@ -17,7 +17,6 @@ import base64
 import contextlib
 import datetime as dt
 import hashlib
-import hmac
 import json
 import os
 import re
@@ -45,10 +44,30 @@ COPY_CHUNK = 5000  # COPY lines written at a time
 
 
 def blind_indexes(values: Sequence[str]) -> list[str]:
-    """``crypto.blind_index`` of each value (one-shot HMAC with the cached key: a third of the cost)."""
+    """``crypto.blind_index`` of each value: HMAC-SHA256 (RFC 2104) spelt out with the key's inner and outer
+    hash states made once and copied per value (a third of the cost of ``hmac.digest`` a value)."""
     key = crypto._derive(b"wengang-blind-index-v1")
-    digest = hmac.digest
-    return [digest(key, v.encode(), hashlib.sha256).hex() if v else "" for v in values]
+    if len(key) > _HMAC_BLOCK:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(_HMAC_BLOCK, b"\0")
+    inner = hashlib.sha256(key.translate(_HMAC_IPAD))
+    outer = hashlib.sha256(key.translate(_HMAC_OPAD))
+    out = []
+    for value in values:
+        if not value:
+            out.append("")
+            continue
+        h = inner.copy()
+        h.update(value.encode())
+        o = outer.copy()
+        o.update(h.digest())
+        out.append(o.hexdigest())
+    return out
+
+
+_HMAC_BLOCK = 64  # SHA-256's block size
+_HMAC_IPAD = bytes(b ^ 0x36 for b in range(256))
+_HMAC_OPAD = bytes(b ^ 0x5C for b in range(256))
 
 
 def encrypt_many(values: Sequence[str]) -> list[str]:
