@@ -27,6 +27,7 @@ import struct
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import starmap
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -369,31 +370,21 @@ def _row_from_item(item: list[Any]) -> LedgerRow:
     return LedgerRow(*item)
 
 
-def _row_from_tuple(
-    item: tuple[Any, ...], fromordinal: Callable[[int], dt.date] = dt.date.fromordinal
-) -> LedgerRow:
-    (number, id_number, name, gender, birth, phone, village, poverty, status, place, employer, income,
-     back, intent, destination, skills, notes) = item  # fmt: skip
+def _rows_from_tuples(items: Sequence[tuple[Any, ...]]) -> list[LedgerRow]:
+    """Version 3 tuples as rows: each made from its tuple as it is, then its dates (ordinals) turned into
+    dates, a birth date looked up once per day."""
+    rows = list(starmap(LedgerRow, items))
     fromordinal = dt.date.fromordinal
-    return LedgerRow(
-        number,
-        id_number,
-        name,
-        gender,
-        fromordinal(birth),
-        phone,
-        village,
-        poverty,
-        status,
-        place,
-        employer,
-        income,
-        fromordinal(back) if back is not None else None,
-        intent,
-        destination,
-        skills,
-        notes,
-    )
+    days: dict[int, dt.date] = {}
+    for row in rows:
+        birth: Any = row.birth_date
+        day = days.get(birth)
+        if day is None:
+            day = days[birth] = fromordinal(birth)
+        row.birth_date = day
+        if row.return_date is not None:
+            row.return_date = fromordinal(row.return_date)  # type: ignore[arg-type]
+    return rows
 
 
 class _SealedRows:
@@ -444,7 +435,7 @@ class _SealedRows:
             base = index * SEAL_CHUNK
             # Authenticated: the bytes were decrypted with the field key (AES-GCM), so this code wrote them.
             items = marshal.loads(self._data[offset : offset + length])  # noqa: S302
-            out.extend(map(_row_from_tuple, items[max(start - base, 0) : stop - base]))
+            out.extend(_rows_from_tuples(items[max(start - base, 0) : stop - base]))
         return out
 
 
