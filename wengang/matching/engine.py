@@ -275,7 +275,10 @@ def spread(
         MAX_LEVEL,
         rebuild,
         threads=_threads(threads),
-        twin_row=spreading.twin_rows(twin_groups(ctx), len(ctx.seekers)),
+        # seekers equal in all but age share lists, when homes sit at few points (as twins are looked for)
+        twin_row=spreading.twin_rows(
+            None if twin_groups(ctx) is None else spreading.twin_groups(ctx.S, age=False), len(ctx.seekers)
+        ),
     )
     # the new list: the assigned first choice, then the old list without it
     moved = np.argsort(recs.index == new_p[:, None], axis=1, kind="stable")

@@ -302,8 +302,9 @@ def _recips(w, ref, local):
 
 
 @nb.njit(cache=True, nogil=True, **NO_NRT, inline="always")
-def _scan(s, F, q, in_dest, k, cnt, top_p, top_s, S, w, room, broom, use_room, seed, ns):
-    """Scan bucket ``q`` for seeker ``s`` (the place filter is already decided for its township)."""
+def _scan(s, F, q, in_dest, k, cnt, top_p, top_s, S, w, room, broom, use_room, seed, ns, alo, ahi):
+    """Scan bucket ``q`` for seeker ``s`` (the place filter is already decided for its township) and the
+    ages ``alo``–``ahi`` (a posting qualifies when its age range meets them: for one seeker, their age)."""
     if use_room and broom[q] <= 0:
         return cnt
     scope = S.scope[s]
@@ -327,16 +328,15 @@ def _scan(s, F, q, in_dest, k, cnt, top_p, top_s, S, w, room, broom, use_room, s
         st = F.kg[q, 5] if (sk & F.kskor[q]) != 0 else F.kg[q, 6]
         if _beaten(w, km2, top_s[k - 1] - _nd_bound(w, F.kg[q, 4], ai, al, b0, st) - prio - EPS):
             return cnt
-    age = S.age[s]
     certs = S.certs[s]
-    if age > F.kg[q, 7] or (F.kcand[q] & ~certs) != 0:  # nobody here takes this seeker
+    if alo > F.kg[q, 7] or (F.kcand[q] & ~certs) != 0:  # nobody here takes this seeker
         return cnt
     n_bkt = F.bb.shape[0] - 1
     n_sup = F.sstart.shape[0] - 1
     for g2 in range(F.bb[q], F.bb[q + 1]):
         if use_room and broom[n_bkt + g2] <= 0:
             continue
-        if age > F.sg[g2, 7] or (F.scand[g2] & ~certs) != 0:
+        if alo > F.sg[g2, 7] or (F.scand[g2] & ~certs) != 0:
             continue
         if not in_dest:
             km2 = _box_km2(slat, slon, kx, F.sg, g2)
@@ -349,7 +349,7 @@ def _scan(s, F, q, in_dest, k, cnt, top_p, top_s, S, w, room, broom, use_room, s
         for g in range(F.sstart[g2], F.sstart[g2 + 1]):
             if use_room and broom[n_bkt + n_sup + g] <= 0:
                 continue
-            if age > F.bg[g, 7] or (F.bcand[g] & ~certs) != 0:
+            if alo > F.bg[g, 7] or (F.bcand[g] & ~certs) != 0:
                 continue
             if not in_dest:
                 km2 = _box_km2(slat, slon, kx, F.bg, g)
@@ -357,13 +357,16 @@ def _scan(s, F, q, in_dest, k, cnt, top_p, top_s, S, w, room, broom, use_room, s
                     continue
             srow = 7 if (sk & F.bskor[g]) != 0 else 8
             cnt = _members(
-                s, F, g, in_dest, km2, srow, k, cnt, top_p, top_s, S, w, room, use_room, ai, al, b0, seed, ns
-            )  # noqa: E501
+                s, F, g, in_dest, km2, srow, k, cnt, top_p, top_s, S, w, room, use_room, ai, al, b0, seed, ns,
+                alo, ahi,
+            )  # fmt: skip
     return cnt
 
 
 @nb.njit(cache=True, nogil=True, **NO_NRT, inline="always")
-def _members(s, F, g, in_dest, bkm2, srow, k, cnt, top_p, top_s, S, w, room, use_room, ai, al, b0, seed, ns):
+def _members(
+    s, F, g, in_dest, bkm2, srow, k, cnt, top_p, top_s, S, w, room, use_room, ai, al, b0, seed, ns, alo, ahi
+):
     """Score the members of block ``g`` (``bkm2``: the squared km to its box; 0 in the destination city)."""
     scope = S.scope[s]
     slat = np.float64(S.lat[s])
@@ -374,7 +377,6 @@ def _members(s, F, g, in_dest, bkm2, srow, k, cnt, top_p, top_s, S, w, room, use
     prio = S.prio[s]
     sk = S.skills[s]
     local_km = w[W_LOCAL_KM]
-    age = S.age[s]
     certs = S.certs[s]
     for m in range(F.bstart[g], F.bstart[g + 1]):
         need = 0.0
@@ -382,7 +384,7 @@ def _members(s, F, g, in_dest, bkm2, srow, k, cnt, top_p, top_s, S, w, room, use
             need = top_s[k - 1] - _nd_bound(w, F.mf[m, 6], ai, al, b0, F.mf[m, srow]) - prio - EPS
             if _beaten(w, bkm2, need):
                 break  # the rest of the block (best first) cannot win either
-        if age < F.age_min[m] or age > F.age_max[m] or (F.mu[m, 1] & ~certs) != 0:
+        if ahi < F.age_min[m] or alo > F.age_max[m] or (F.mu[m, 1] & ~certs) != 0:
             continue
         j = F.pid[m]
         if use_room and room[j] <= 0:
@@ -413,7 +415,7 @@ def _members(s, F, g, in_dest, bkm2, srow, k, cnt, top_p, top_s, S, w, room, use
 
 
 @nb.njit(cache=True, nogil=True, **NO_NRT)
-def _hint_score(s, j, S, F, w, c0, c1, room, use_room):
+def _hint_score(s, j, S, F, w, c0, c1, room, use_room, alo, ahi):
     """(feasible, score) of seeker ``s`` for posting ``j`` from the index's columns (the same arithmetic as
     the scan and the brute force)."""
     m = F.mpos[j]
@@ -424,8 +426,7 @@ def _hint_score(s, j, S, F, w, c0, c1, room, use_room):
     for ci in range(c0, c1):
         if F.comp_indices[ci] == c:
             ok = True
-    age = S.age[s]
-    if not ok or age < F.age_min[m] or age > F.age_max[m] or (F.mu[m, 1] & ~S.certs[s]) != 0:
+    if not ok or ahi < F.age_min[m] or alo > F.age_max[m] or (F.mu[m, 1] & ~S.certs[s]) != 0:
         return False, 0.0
     t = F.mtown[m]
     scope = S.scope[s]
@@ -449,13 +450,14 @@ def _hint_score(s, j, S, F, w, c0, c1, room, use_room):
 
 
 @nb.njit(cache=True, nogil=True, **NO_NRT)
-def search(s, k, top_p, top_s, S, F, w, room, broom, oroom, use_room, hint, seed):
+def search(s, k, top_p, top_s, S, F, w, room, broom, oroom, use_room, hint, seed, alo, ahi):
     """Exact top-k postings of seeker ``s`` into ``top_p``/``top_s``; returns how many were found.
     With ``use_room``, only postings with ``room[j] > 0`` count (``broom``: room per bucket, then per
     super-block, then per block — see :mod:`.spreading`; ``oroom``: per class). ``hint`` [n_occ + 1, k]:
     postings to score first (the last list of a seeker of the same occupation — nearby, as seekers come by
     cell): a good k-th score early prunes more; they are scored exactly and skipped by the walk (``seed``
-    holds them)."""
+    holds them). ``alo``–``ahi``: the ages to search for — the seeker's own age for their list; a range for
+    the list of seekers equal in all but age (a posting counts when its age range meets the range)."""
     so = S.occ[s] + 1
     c0 = F.comp_indptr[so]
     c1 = F.comp_indptr[so + 1]
@@ -479,7 +481,7 @@ def search(s, k, top_p, top_s, S, F, w, room, broom, oroom, use_room, hint, seed
             j = hint[so, r]
             if j < 0:
                 break
-            ok, sc = _hint_score(s, j, S, F, w, c0, c1, room, use_room)
+            ok, sc = _hint_score(s, j, S, F, w, c0, c1, room, use_room, alo, ahi)
             if ok:
                 seed[ns] = j
                 ns += 1
@@ -498,7 +500,9 @@ def search(s, k, top_p, top_s, S, F, w, room, broom, oroom, use_room, hint, seed
             for ci in range(c0, c1):
                 q = F.table[F.comp_indices[ci], t]
                 if q >= 0:
-                    cnt = _scan(s, F, q, True, k, cnt, top_p, top_s, S, w, room, broom, use_room, seed, ns)
+                    cnt = _scan(
+                        s, F, q, True, k, cnt, top_p, top_s, S, w, room, broom, use_room, seed, ns, alo, ahi
+                    )
     u = F.scell[s]
     local_km = w[W_LOCAL_KM]
     for i in range(F.t_order.shape[1]):
@@ -517,7 +521,9 @@ def search(s, k, top_p, top_s, S, F, w, room, broom, oroom, use_room, hint, seed
         for ci in range(c0, c1):
             q = F.table[F.comp_indices[ci], t]
             if q >= 0:
-                cnt = _scan(s, F, q, False, k, cnt, top_p, top_s, S, w, room, broom, use_room, seed, ns)
+                cnt = _scan(
+                    s, F, q, False, k, cnt, top_p, top_s, S, w, room, broom, use_room, seed, ns, alo, ahi
+                )
     return cnt
 
 
@@ -526,7 +532,8 @@ def top_chunk(seq, k, S, F, w, out_p, out_s, top_p, top_s, room, broom, oroom, h
     """Top-k postings of the seekers ``seq`` (rows of ``out_p``/``out_s``). No allocation and no reference
     counting inside: the caller passes the work buffers (:func:`buffers`)."""
     for s in seq:
-        cnt = search(s, k, top_p, top_s, S, F, w, room, broom, oroom, False, hint, seed)
+        age = S.age[s]
+        cnt = search(s, k, top_p, top_s, S, F, w, room, broom, oroom, False, hint, seed, age, age)
         so = S.occ[s] + 1
         for r in range(k):
             out_p[s, r] = top_p[r] if r < cnt else -1

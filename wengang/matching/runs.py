@@ -104,15 +104,21 @@ def _rows(run: MatchRun, loaded: Loaded, ctx: Context, recs: Recommendations) ->
 
 
 def _compute(
-    loaded: Loaded, weights: Weights
+    loaded: Loaded, weights: Weights, timings: dict[str, float] | None = None
 ) -> tuple[Context | None, Recommendations | None, dict[str, Any]]:
-    """Rank and spread (None when there is nobody or nothing to match)."""
+    """Rank and spread (None when there is nobody or nothing to match); each step's seconds go in
+    ``timings`` (``rank_s``, ``candidates_s``, ``spread_s``)."""
     if not len(loaded.seekers) or not len(loaded.postings):
         return None, None, {}
+    clock = {} if timings is None else timings
+    mark = time.perf_counter()
     ctx = make_context(loaded.seekers, loaded.postings, loaded.taxonomy, weights)
     recs = top_postings(loaded.seekers, loaded.postings, loaded.taxonomy, k=K, context=ctx)
+    clock["rank_s"], mark = round(time.perf_counter() - mark, 3), time.perf_counter()
     candidates = top_candidates(loaded.seekers, loaded.postings, loaded.taxonomy, k=K, context=ctx)
+    clock["candidates_s"], mark = round(time.perf_counter() - mark, 3), time.perf_counter()
     result = spread(recs, ctx, candidates=candidates)
+    clock["spread_s"] = round(time.perf_counter() - mark, 3)
     return ctx, result.recommendations, result.stats
 
 
@@ -179,7 +185,7 @@ def match_run_execute(*, run_id: int, progress: Progress | None = None) -> Match
         if progress is not None:
             progress.update(done=0, message=_("Ranking postings"), force=True)
         mark = time.perf_counter()
-        ctx, recs, stats = _compute(loaded, weights)
+        ctx, recs, stats = _compute(loaded, weights, timings)
         timings["engine_s"] = round(time.perf_counter() - mark, 3)
         mark = time.perf_counter()
         rows = _columns(loaded, ctx, recs)

@@ -13,6 +13,12 @@ Rooms only shrink within a level, so once a seeker found nothing, every later se
 set finds nothing too: seekers are grouped by what decides feasibility (:func:`feasibility_groups`: the
 occupation, age, certificates, intent and its area — and the home point for "local only"), and a group that
 failed skips the search for the rest of the level.
+
+Seekers equal in everything but age (a registry puts thousands at one village point with one occupation and
+intent) have one score for any posting: they share a list of their best postings with room for any of their
+ages (:func:`.forward.search` over an age range), made once and read by each — the first posting with room
+that takes their own age — until it is used up; within a batch the first of them to need a list makes it
+and the others read it.
 """
 
 from __future__ import annotations
@@ -30,16 +36,20 @@ from .forward import search
 from .index import dense_groups
 
 CHUNK = 50_000  # seekers between two checks whether the index should be rebuilt
-LIST = 8  # best postings with room remembered for a seeker's twins (equal in every input)
+LIST = 128  # best postings with room remembered for a group of seekers equal in all but age (long: a group
+# may hold thousands of seekers, and each list used up is a search; measured on the city: 8 → 128 halved it)
+LIST_BYTES = 256 << 20  # … but the lists of all groups stay within this (shorter lists for very many groups)
 BATCH = 2048  # seekers whose proposals are computed at once (on threads) before they are taken in order
 
 
-def twin_groups(S: Any) -> np.ndarray:
+def twin_groups(S: Any, *, age: bool = True) -> np.ndarray:
     """A dense id per seeker: equal ids ⇔ twins, equal in every input of the engine (the same feasible
-    postings and the same scores, so the same lists)."""
+    postings and the same scores, so the same lists). With ``age=False``: equal in every input but the age
+    (the same score for any posting; the age decides which of them a posting takes)."""
     f64 = np.float64
     return dense_groups((
-        np.asarray(S.lat, f64).view(np.int64), np.asarray(S.lon, f64).view(np.int64), S.occ, S.age,
+        np.asarray(S.lat, f64).view(np.int64), np.asarray(S.lon, f64).view(np.int64), S.occ,
+        *((S.age,) if age else ()),
         S.certs.view(np.int64), S.skills.view(np.int64), S.scope, S.county, S.prov, S.dest,
         np.asarray(S.ref, f64).view(np.int64), np.asarray(S.local, f64).view(np.int64),
         np.asarray(S.prio, f64).view(np.int64),
@@ -110,10 +120,14 @@ class Memo(NamedTuple):
     group: np.ndarray  # int64 [n] feasibility group of each seeker
     failed: np.ndarray  # bool [n_groups]: a seeker of the group found no posting with room
     last: np.ndarray  # int32 [cells × occupations]: the posting the last search there chose (a hint)
-    twin_row: np.ndarray  # int64 [n]: row of the seeker's twins (equal in every input) in ``lists``, or -1
-    lists: np.ndarray  # int32 [rows, LIST]: the twins' best postings with room, best first
+    twin_row: np.ndarray  # int64 [n]: row of the seeker's "twins" (equal in all but age) in ``lists``, or -1
+    lists: np.ndarray  # int32 [rows, LIST]: the twins' best postings with room for any of their ages
     scores: np.ndarray  # float32 [rows, LIST]
     counts: np.ndarray  # int32 [rows]: how many (-1: none searched yet)
+    alo: np.ndarray  # int16 [rows]: the youngest of the row's seekers
+    ahi: np.ndarray  # int16 [rows]: the oldest
+    pmin: np.ndarray  # [n_postings]: each posting's youngest age (as the index has it)
+    pmax: np.ndarray  # [n_postings]: its oldest
 
 
 @nb.njit(cache=True, nogil=True)
@@ -135,27 +149,44 @@ def _search(s, kk, S, F, w, room, groom, oroom, memo, hint, top_p, top_s, seed):
     n_so = hint.shape[0]
     so = S.occ[s] + 1
     hint[so, 0] = memo.last[F.scell[s] * n_so + so]
-    return search(s, kk, top_p, top_s, S, F, w, room, groom, oroom, True, hint, seed)
+    row = memo.twin_row[s]
+    if kk > 1 and row >= 0:  # the twins' list: for any of their ages
+        return search(s, kk, top_p, top_s, S, F, w, room, groom, oroom, True, hint, seed, memo.alo[row],
+                      memo.ahi[row])  # fmt: skip
+    age = S.age[s]
+    return search(s, kk, top_p, top_s, S, F, w, room, groom, oroom, True, hint, seed, age, age)
 
 
 @nb.njit(cache=True, nogil=True)
-def _from_list(row, memo, room):
-    """The first posting of a twins' list with room: (-1, …) when none, and whether the list was short (it
-    held every feasible posting with room when it was made: none now either)."""
+def _from_list(row, memo, room, age):
+    """The first posting of a twins' list with room that takes ``age``: (-1, …) when none, and whether the
+    list was short (it held every posting with room for the twins' ages when it was made: none now either)."""
     c = memo.counts[row]
     for r in range(c):
         j = memo.lists[row, r]
-        if room[j] > 0:
+        if room[j] > 0 and memo.pmin[j] <= age <= memo.pmax[j]:
             return j, memo.scores[row, r], False
     return -1, np.float32(0.0), 0 <= c < memo.lists.shape[1]
+
+
+@nb.njit(cache=True, nogil=True)
+def _first_fit(cnt, top_p, memo, age):
+    """The first of a fresh twins' list (``cnt`` postings, all with room) taking ``age``: its rank, or -1."""
+    for r in range(cnt):
+        j = top_p[r]
+        if memo.pmin[j] <= age <= memo.pmax[j]:
+            return r
+    return -1
 
 
 @nb.njit(cache=True, nogil=True)
 def propose(seq, k, S, F, w, rec_p, rec_s, room, groom, oroom, memo, prop, psc, plist, pscore, pcount):
     """Each seeker's best feasible posting with room for the rooms as they are (read only: threads run
     this on parts of a batch at once): -2 when their feasibility group already failed, -1 none. A seeker
-    with twins whose remembered list is used up gets a whole list (``plist``/``pscore``/``pcount``)."""
+    with twins whose remembered list is used up gets a whole list (``plist``/``pscore``/``pcount``); the
+    twins after them in ``seq`` read that list (the rooms do not change here), not search again."""
     L = memo.lists.shape[1]
+    made = np.full(memo.counts.shape[0], -1, np.int32)  # per row: which i made a list here
     top_p = np.empty(L, np.int32)
     top_s = np.empty(L, np.float64)
     seed = np.empty(1, np.int32)
@@ -170,20 +201,33 @@ def propose(seq, k, S, F, w, rec_p, rec_s, room, groom, oroom, memo, prop, psc, 
         if prop[i] >= 0 or rec_p[s, k - 1] < 0:  # a short list holds every feasible posting
             continue
         row = memo.twin_row[s]
-        kk = 1
-        if row >= 0:
-            prop[i], psc[i], short = _from_list(row, memo, room)
-            if prop[i] >= 0 or short:
-                continue
-            kk = L
-        cnt = _search(s, kk, S, F, w, room, groom, oroom, memo, hint, top_p, top_s, seed)
-        prop[i] = top_p[0] if cnt > 0 else -1
-        psc[i] = np.float32(top_s[0]) if cnt > 0 else np.float32(0.0)
-        if row >= 0:
+        if row < 0:
+            cnt = _search(s, 1, S, F, w, room, groom, oroom, memo, hint, top_p, top_s, seed)
+            prop[i] = top_p[0] if cnt > 0 else -1
+            psc[i] = np.float32(top_s[0]) if cnt > 0 else np.float32(0.0)
+            continue
+        prop[i], psc[i], short = _from_list(row, memo, room, S.age[s])
+        if prop[i] >= 0 or short:
+            continue
+        e = made[row]
+        if e < 0:
+            cnt = _search(s, L, S, F, w, room, groom, oroom, memo, hint, top_p, top_s, seed)
             pcount[i] = cnt
             for r in range(cnt):
                 plist[i, r] = top_p[r]
                 pscore[i, r] = np.float32(top_s[r])
+            made[row] = i
+            e = i
+        cnt = pcount[e]
+        r = _first_fit(cnt, plist[e], memo, S.age[s])
+        if r >= 0:
+            prop[i], psc[i] = plist[e, r], pscore[e, r]
+        elif cnt < L:  # every posting with room for the twins' ages, none for this one
+            prop[i] = -1
+        else:  # a full list for the others: this seeker's own search
+            cnt = _search(s, 1, S, F, w, room, groom, oroom, memo, hint, top_p, top_s, seed)
+            prop[i] = top_p[0] if cnt > 0 else -1
+            psc[i] = np.float32(top_s[0]) if cnt > 0 else np.float32(0.0)
 
 
 @nb.njit(cache=True, nogil=True)
@@ -216,19 +260,24 @@ def commit(seq, prop, psc, plist, pscore, pcount, fail, n_fail, lv, k, S, F, w, 
                     if cnt > 0:
                         chosen, sc = top_p[0], np.float32(top_s[0])
                 else:
-                    chosen, sc, short = _from_list(row, memo, room)
+                    age = S.age[s]
+                    chosen, sc, short = _from_list(row, memo, room, age)
                     if chosen < 0 and not short and pcount[i] >= 0:  # the proposal's list, made later
                         memo.counts[row] = pcount[i]
                         memo.lists[row, : pcount[i]] = plist[i, : pcount[i]]
                         memo.scores[row, : pcount[i]] = pscore[i, : pcount[i]]
-                        chosen, sc, short = _from_list(row, memo, room)
+                        chosen, sc, short = _from_list(row, memo, room, age)
                     if chosen < 0 and not short:
                         cnt = _search(s, L, S, F, w, room, groom, oroom, memo, hint, top_p, top_s, seed)
                         memo.counts[row] = cnt
                         for r in range(cnt):
                             memo.lists[row, r] = top_p[r]
                             memo.scores[row, r] = np.float32(top_s[r])
-                        chosen, sc, short = _from_list(row, memo, room)
+                        chosen, sc, short = _from_list(row, memo, room, age)
+                    if chosen < 0 and not short:  # a full list for the others: this seeker's own search
+                        cnt = _search(s, 1, S, F, w, room, groom, oroom, memo, hint, top_p, top_s, seed)
+                        if cnt > 0:
+                            chosen, sc = top_p[0], np.float32(top_s[0])
         elif row >= 0 and pcount[i] >= 0:  # the proposal stands: remember its list for the twins
             memo.counts[row] = pcount[i]
             memo.lists[row, : pcount[i]] = plist[i, : pcount[i]]
@@ -260,7 +309,8 @@ def still_fits(seq, S, F, w, room, groom, oroom):
     seed = np.empty(1, np.int32)
     n = 0
     for s in seq:
-        if search(s, 1, top_p, top_s, S, F, w, room, groom, oroom, True, no_hint, seed) > 0:
+        age = S.age[s]
+        if search(s, 1, top_p, top_s, S, F, w, room, groom, oroom, True, no_hint, seed, age, age) > 0:
             n += 1
     return n
 
@@ -289,8 +339,9 @@ def spread_first(
     bounds of the search stop counting full postings. ``group``: :func:`feasibility_groups` (computed when
     not given; ``np.arange(n)`` turns the shortcut off). ``threads``: the proposals of a batch are computed on
     that many threads against the rooms as they are, then taken in order (:func:`commit`): the result is the
-    same for any number of threads. ``twin_row``: :func:`twin_rows` (computed when not given; all -1 turns
-    the twins' lists off)."""
+    same for any number of threads. ``twin_row``: :func:`twin_rows` of the groups of seekers equal in all but
+    age (computed when not given; all -1 turns the shared lists off): they share a list of their best
+    postings with room for any of their ages, each taking the first that takes their own age."""
     n = len(rec_p)
     new_p = np.full(n, -1, np.int32)
     new_s = np.full(n, -np.inf, np.float32)
@@ -300,20 +351,35 @@ def spread_first(
     limit = cap.astype(np.int64)
     Fi = F
     group = feasibility_groups(S) if group is None else group
-    twin_row = twin_rows(twin_groups(S), len(rec_p)) if twin_row is None else twin_row
+    twin_row = twin_rows(twin_groups(S, age=False), len(rec_p)) if twin_row is None else twin_row
     n_rows = int(twin_row.max(initial=-1)) + 1
     n_so = len(F.comp_indptr) - 1  # type: ignore[attr-defined]
+    age = np.asarray(S.age)  # type: ignore[attr-defined]
+    shared = twin_row >= 0
+    alo = np.full(n_rows, np.iinfo(age.dtype).max, age.dtype)
+    ahi = np.full(n_rows, np.iinfo(age.dtype).min, age.dtype)
+    np.minimum.at(alo, twin_row[shared], age[shared])
+    np.maximum.at(ahi, twin_row[shared], age[shared])
+    pid, amin, amax = F.pid, F.age_min, F.age_max  # type: ignore[attr-defined]
+    pmin = np.zeros(len(cap), amin.dtype)
+    pmax = np.zeros(len(cap), amax.dtype)
+    pmin[pid], pmax[pid] = amin, amax
+    width = max(min(LIST, LIST_BYTES // (8 * max(n_rows, 1))), min(LIST, 8))
     memo = Memo(
         group,
         np.zeros(int(group.max(initial=-1)) + 1, np.bool_),
         np.full((int(F.scell.max(initial=-1)) + 1) * n_so, -1, np.int32),  # type: ignore[attr-defined]
         twin_row,
-        np.zeros((n_rows, LIST), np.int32),
-        np.zeros((n_rows, LIST), np.float32),
+        np.zeros((n_rows, width), np.int32),
+        np.zeros((n_rows, width), np.float32),
         np.full(n_rows, -1, np.int32),
+        alo,
+        ahi,
+        pmin,
+        pmax,
     )
-    plist = np.zeros((BATCH, LIST), np.int32)
-    pscore = np.zeros((BATCH, LIST), np.float32)
+    plist = np.zeros((BATCH, width), np.int32)
+    pscore = np.zeros((BATCH, width), np.float32)
     pool_cm = ThreadPoolExecutor(max_workers=threads) if threads > 1 else nullcontext()
     with pool_cm as pool:
         for lv in range(1, max_level + 1):

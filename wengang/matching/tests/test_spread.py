@@ -202,3 +202,51 @@ def test_spreading_equals_the_rule_spelt_out(crowded, threads):
     # and through the engine, whose spreading rebuilds the index as postings fill
     out = engine.spread(recs, ctx, threads=threads)
     assert np.array_equal(out.recommendations.index[:, 0], want_p)
+
+
+@pytest.mark.parametrize(("threads", "width"), [(1, 2), (2, 2), (1, 5), (2, 128)])
+def test_seekers_equal_but_for_age_share_a_list_and_the_rule_holds(threads, width, monkeypatch):
+    """Registry-like seekers (homes at a few points) of several ages per group, postings with age limits:
+    the list a group shares is made for all its ages, and each takes the first that takes their own age.
+    Short lists (``width``) are used up and made again often; long ones hardly ever."""
+    monkeypatch.setattr(spreading, "LIST", width)
+    tax = synthetic.taxonomy(12)
+    s = synthetic.seekers(5000, 12, seed=61)
+    rng = np.random.default_rng(62)
+    pick = rng.choice(len(s), 6, replace=False)[rng.integers(0, 6, len(s))]
+    for name in ("lat", "lon", "town", "county", "province"):
+        getattr(s, name)[:] = getattr(s, name)[pick]
+    s.local_wage[:] = s.local_wage[pick]
+    s.last_income[:] = rng.choice([0.0, 3500.0], len(s)).astype(np.float32)
+    s.age[:] = rng.choice([19, 30, 44, 52, 58], len(s)).astype(np.int16)
+    s.skills[:] = 0
+    s.certificates[:] = 0
+    p = synthetic.postings(160, 12, seed=63)
+    p.age_min[:] = rng.choice([16, 16, 25, 40], len(p)).astype(p.age_min.dtype)
+    p.age_max[:] = rng.choice([45, 45, 55, 60, 200], len(p)).astype(p.age_max.dtype)
+    ctx = engine.make_context(s, p, tax)
+    recs = engine.top_postings(s, p, tax, context=ctx)
+    rows = spreading.twin_rows(spreading.twin_groups(ctx.S, age=False), len(s))
+    shared = rows >= 0
+    assert shared.mean() > 0.9
+    assert len(np.unique(s.age[shared])) == 5
+    t = pair_terms(
+        s, p, ctx.weights, ctx.prep, ctx.compat, np.arange(len(s))[:, None], np.arange(len(p))[None, :]
+    )
+    places = np.where(p.is_open, p.places, 0).clip(0, None)
+    cap = np.floor(3 * places).astype(np.int64)
+    seq = np.lexsort((np.arange(len(s)), -recs.score[:, 0], -ctx.prep.s_prio))
+    want_p, want_level = _greedy_oracle(t.total, t.feasible, seq, recs.index[:, 0], cap, engine.MAX_LEVEL)
+    args = (seq, recs.k, ctx.S, ctx.F, ctx.w, recs.index, recs.score, cap, engine.MAX_LEVEL)
+    new_p, _new_s, level, _load = spreading.spread_first(*args, threads=threads)
+    assert np.array_equal(level, want_level)
+    assert np.array_equal(new_p, want_p)
+    assert (level == 1).sum() > 0
+    assert (level > 1).sum() > 0
+    # members of one group placed on postings that only some of its ages may take
+    young_only = p.age_max[new_p[level == 1]] < 50
+    assert young_only.any()
+    assert not young_only.all()
+    out = engine.spread(recs, ctx, threads=threads)
+    assert np.array_equal(out.recommendations.index[:, 0], want_p)
+    assert out.stats["capacity_violations"] == 0
