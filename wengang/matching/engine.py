@@ -263,6 +263,7 @@ def spread(
             ctx.seekers, p, n_occ, ctx.comp, ctx.prep, ctx.weights, reuse=ctx.F
         )
 
+    group = spreading.feasibility_groups(ctx.S)
     new_p, new_s, level, load = spreading.spread_first(
         seq,
         k,
@@ -274,6 +275,7 @@ def spread(
         cap,
         MAX_LEVEL,
         rebuild,
+        group=group,
         threads=_threads(threads),
         # seekers equal in all but age share lists, when homes sit at few points (as twins are looked for)
         twin_row=spreading.twin_rows(
@@ -301,7 +303,7 @@ def spread(
     over = np.flatnonzero(level > 1)
     room_left = np.clip(cap - load, 0, None)
     violations = spreading.still_fits(
-        over, ctx.S, ctx.F, ctx.w, room_left, *spreading.rooms(room_left, ctx.F)
+        over, ctx.S, ctx.F, ctx.w, room_left, *spreading.rooms(room_left, ctx.F), group=group
     )
     fallback = level > MAX_LEVEL
     stats = spread_stats(recs, out, places, ctx.weights.capacity_factor, has_candidate)

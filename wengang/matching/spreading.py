@@ -300,19 +300,32 @@ def commit(seq, prop, psc, plist, pscore, pcount, fail, n_fail, lv, k, S, F, w, 
 
 
 @nb.njit(cache=True, nogil=True)
-def still_fits(seq, S, F, w, room, groom, oroom):
-    """How many seekers of ``seq`` have a feasible posting with ``room > 0`` (a capacity-rule violation when
-    they were placed beyond level 1)."""
+def _fits(seq, S, F, w, room, groom, oroom, out):
     top_p = np.empty(1, np.int32)
     top_s = np.empty(1, np.float64)
     no_hint = np.zeros((0, 1), np.int32)
     seed = np.empty(1, np.int32)
-    n = 0
-    for s in seq:
+    for i in range(len(seq)):
+        s = seq[i]
         age = S.age[s]
-        if search(s, 1, top_p, top_s, S, F, w, room, groom, oroom, True, no_hint, seed, age, age) > 0:
-            n += 1
-    return n
+        out[i] = search(s, 1, top_p, top_s, S, F, w, room, groom, oroom, True, no_hint, seed, age, age) > 0
+
+
+def still_fits(
+    seq: np.ndarray, S: Any, F: Any, w: np.ndarray, room: np.ndarray, groom: np.ndarray, oroom: np.ndarray,
+    group: np.ndarray | None = None,
+) -> int:  # fmt: skip
+    """How many seekers of ``seq`` have a feasible posting with ``room > 0`` (a capacity-rule violation when
+    they were placed beyond level 1). With ``group`` (:func:`feasibility_groups`), one seeker per group is
+    searched: the others have the same feasible postings, so the same answer."""
+    seq = np.asarray(seq, np.int64)
+    counts = np.ones(len(seq), np.int64)
+    if group is not None and len(seq):
+        _uniq, first, counts = np.unique(group[seq], return_index=True, return_counts=True)
+        seq = seq[first]
+    out = np.zeros(len(seq), np.bool_)
+    _fits(seq, S, F, w, room, groom, oroom, out)
+    return int(counts[out].sum())
 
 
 def group_index(F: object, n_postings: int) -> np.ndarray:

@@ -250,3 +250,21 @@ def test_seekers_equal_but_for_age_share_a_list_and_the_rule_holds(threads, widt
     out = engine.spread(recs, ctx, threads=threads)
     assert np.array_equal(out.recommendations.index[:, 0], want_p)
     assert out.stats["capacity_violations"] == 0
+
+
+def test_the_rule_check_searches_one_seeker_per_feasibility_group(crowded):
+    s, p, tax, ctx, recs = crowded
+    places = np.where(p.is_open, p.places, 0).clip(0, None)
+    room = np.where(np.arange(len(p)) % 3 == 0, places, 0)  # a third of the postings keep room
+    rooms = spreading.rooms(room, ctx.F)
+    group = spreading.feasibility_groups(ctx.S)
+    seq = np.arange(len(s))
+    alone = spreading.still_fits(seq, ctx.S, ctx.F, ctx.w, room, *rooms)
+    grouped = spreading.still_fits(seq, ctx.S, ctx.F, ctx.w, room, *rooms, group=group)
+    t = pair_terms(
+        s, p, ctx.weights, ctx.prep, ctx.compat, np.arange(len(s))[:, None], np.arange(len(p))[None, :]
+    )
+    want = int((t.feasible & (room > 0)[None, :]).any(axis=1).sum())
+    assert alone == grouped == want
+    assert 0 < want < len(s)
+    assert len(np.unique(group)) < len(s)
