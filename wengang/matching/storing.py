@@ -247,18 +247,30 @@ def instances(run_id: int, cols: Columns) -> list[Recommendation]:
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-CHECK_CHUNK = 20_000  # ids per existence query (SQLite's variable limit is 32,766)
+CHECK_CHUNK = 20_000  # ids per existence query on SQLite (its variable limit is 32,766)
 
 
 def _missing(model: Any, ids: np.ndarray) -> list[int]:
-    """Those of ``ids`` (distinct) with no row of ``model`` any more: a count per chunk, ids only if short."""
-    gone: list[int] = []
-    for start in range(0, len(ids), CHECK_CHUNK):
-        chunk = ids[start : start + CHECK_CHUNK].tolist()
-        if model.objects.filter(pk__in=chunk).count() != len(chunk):
-            present = set(model.objects.filter(pk__in=chunk).values_list("pk", flat=True))
-            gone.extend(i for i in chunk if i not in present)
-    return gone
+    """Those of ``ids`` (distinct) with no row of ``model`` any more: one query with the ids as an array on
+    PostgreSQL, chunks of ``CHECK_CHUNK`` on SQLite (not the ORM's ``pk__in``: a million parameters through
+    the query compiler took 10 s)."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    pk = connection.ops.quote_name(model._meta.pk.column)
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute(
+                f"SELECT x FROM unnest(%s::bigint[]) AS u(x) "  # noqa: S608 (names from the model)
+                f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE t.{pk} = u.x)",
+                [ids.tolist()],
+            )
+            return [int(x) for (x,) in cur.fetchall()]
+        present: list[int] = []
+        for start in range(0, len(ids), CHECK_CHUNK):
+            chunk = ids[start : start + CHECK_CHUNK].tolist()
+            marks = ", ".join(["%s"] * len(chunk))
+            cur.execute(f"SELECT {pk} FROM {table} WHERE {pk} IN ({marks})", chunk)  # noqa: S608
+            present.extend(x for (x,) in cur.fetchall())
+    return ids[~np.isin(ids, np.array(present, np.int64))].tolist()
 
 
 def drop_vanished(run_id: int, cols: Columns) -> int:
