@@ -184,9 +184,8 @@ def _greedy_oracle(score, feasible, seq, first, cap, max_level):
     return new_p, level
 
 
-@pytest.mark.parametrize("threads", [1, 2])
-def test_spreading_equals_the_rule_spelt_out(crowded, threads):
-    s, p, tax, ctx, recs = crowded
+def _against_the_oracle(s, p, ctx, recs, threads):
+    """(the oracle's first choices, spread_first's, and its levels), after checking they are equal."""
     t = pair_terms(
         s, p, ctx.weights, ctx.prep, ctx.compat, np.arange(len(s))[:, None], np.arange(len(p))[None, :]
     )
@@ -198,6 +197,13 @@ def test_spreading_equals_the_rule_spelt_out(crowded, threads):
     new_p, _new_s, level, _load = spreading.spread_first(*args, threads=threads)
     assert np.array_equal(level, want_level)
     assert np.array_equal(new_p, want_p)
+    return want_p, new_p, level
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_spreading_equals_the_rule_spelt_out(crowded, threads):
+    s, p, tax, ctx, recs = crowded
+    want_p, new_p, level = _against_the_oracle(s, p, ctx, recs, threads)
     assert (level > 1).sum() > 0
     # and through the engine, whose spreading rebuilds the index as postings fill
     out = engine.spread(recs, ctx, threads=threads)
@@ -230,17 +236,7 @@ def test_seekers_equal_but_for_age_share_a_list_and_the_rule_holds(threads, widt
     shared = rows >= 0
     assert shared.mean() > 0.9
     assert len(np.unique(s.age[shared])) == 5
-    t = pair_terms(
-        s, p, ctx.weights, ctx.prep, ctx.compat, np.arange(len(s))[:, None], np.arange(len(p))[None, :]
-    )
-    places = np.where(p.is_open, p.places, 0).clip(0, None)
-    cap = np.floor(3 * places).astype(np.int64)
-    seq = np.lexsort((np.arange(len(s)), -recs.score[:, 0], -ctx.prep.s_prio))
-    want_p, want_level = _greedy_oracle(t.total, t.feasible, seq, recs.index[:, 0], cap, engine.MAX_LEVEL)
-    args = (seq, recs.k, ctx.S, ctx.F, ctx.w, recs.index, recs.score, cap, engine.MAX_LEVEL)
-    new_p, _new_s, level, _load = spreading.spread_first(*args, threads=threads)
-    assert np.array_equal(level, want_level)
-    assert np.array_equal(new_p, want_p)
+    want_p, new_p, level = _against_the_oracle(s, p, ctx, recs, threads)
     assert (level == 1).sum() > 0
     assert (level > 1).sum() > 0
     # members of one group placed on postings that only some of its ages may take
