@@ -7,8 +7,9 @@ phrase table) and shared by every pair that has it: the text is the same as rend
 Python object per row.
 
 Writing: PostgreSQL takes the rows with ``COPY … FROM STDIN`` (text format, streamed in chunks), SQLite with
-one ``executemany``; either way inside the caller's transaction, so the previous current rows stop being
-current in the same commit.
+one ``executemany``; either way inside the caller's transaction, so the rows they replace go in the same
+commit. The keys have no database constraint (see :class:`.models.Recommendation`): :func:`drop_vanished`
+then removes, before that commit, the rows of people or postings deleted while the run computed.
 """
 
 from __future__ import annotations
@@ -244,9 +245,6 @@ def instances(run_id: int, cols: Columns) -> list[Recommendation]:
     ]
 
 
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
 CHECK_CHUNK = 20_000  # ids per existence query on SQLite (its variable limit is 32,766)
 
 
@@ -287,6 +285,9 @@ def drop_vanished(run_id: int, cols: Columns) -> int:
     if postings:
         deleted += Recommendation.objects.filter(run_id=run_id, posting_id__in=postings).delete()[0]
     return deleted
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
 def _chunks(run_id: int, cols: Columns) -> Iterator[tuple[int, list[tuple[Any, ...]]]]:
