@@ -304,3 +304,43 @@ def test_rows_with_the_same_skills_cell_get_their_own_lists():
     assert first.skills == second.skills == ["电工", "焊工"]
     first.skills.append("厨师")
     assert second.skills == ["电工", "焊工"]
+
+
+VILLAGE_CELLS = [
+    "410329001001",
+    "西场社区",
+    "王庄村",
+    "鸣皋镇王庄村",
+    "许沟",
+    "410307004001",
+    "41032900100",
+    "",
+    "不存在村",
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("headers", "scope"),
+    [
+        (["姓名", "身份证号", "村代码"], "410329"),
+        (["姓名", "身份证号", "户籍所在村"], "410329"),
+        (["姓名", "身份证号", "村代码", "户籍所在村"], "410329"),
+        (["姓名", "身份证号"], "410329001001"),  # a village's specialist: no village column needed
+    ],
+)
+def test_village_columns_present_or_absent_agree(monkeypatch, headers, scope):
+    """The village judged by the code cell alone, the name cell alone, the pair, or neither column."""
+    user = make_user("columns_villages", "county_admin" if len(scope) == 6 else "specialist", scope)
+    rng = random.Random(15)
+    rows: list[list[object]] = []
+    for s in range(1, 400):
+        row: list[object] = ["王五", make_id("410329", "19900101", s)]
+        row += [rng.choice(VILLAGE_CELLS) for _ in headers[2:]]
+        rows.append(row)
+    out = io.StringIO()
+    csv.writer(out).writerows([headers, *rows])
+    table = read_table(out.getvalue().encode(), "台账.csv")
+    fast = validate_rows(table, user=user)
+    _same(fast, _slow(monkeypatch, table, user))
+    assert fast.rows
