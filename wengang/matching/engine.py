@@ -63,6 +63,7 @@ class Context:
     timings: dict[str, float] = field(default_factory=dict)
     seek_index: Any = None  # the reverse index (:func:`seek_index`), built on first use
     twins: Any = None  # twin group per seeker, or False when homes are scattered (:func:`twin_groups`)
+    groups: Any = None  # score group per seeker (:func:`score_groups`), built on first use
 
 
 def _cols(seekers: SeekerArrays, postings: PostingArrays, prep: Prepared) -> tuple[Any, Any]:
@@ -187,9 +188,17 @@ def seek_index(ctx: Context) -> reverse.SeekIndex:
         n_city = int(max(p.city.max(initial=-1), ctx.seekers.destination.max(initial=-1))) + 1
         ctx.seek_index = reverse.build_seek_index(
             ctx.seekers, p.town, p.lat, p.lon, n_city, ctx.taxonomy.n_occupations,
-            (rindptr, keys[by_q].astype(np.int32)), ctx.prep,
+            (rindptr, keys[by_q].astype(np.int32)), ctx.prep, gid=score_groups(ctx),
         )  # fmt: skip
     return ctx.seek_index
+
+
+def score_groups(ctx: Context) -> np.ndarray:
+    """Each seeker's score group (equal in all but age: :func:`.reverse.score_groups`), computed once per
+    context: the reverse index holds groups, and spreading shares a list per group."""
+    if ctx.groups is None:
+        ctx.groups = reverse.score_groups(ctx.seekers, ctx.prep)
+    return ctx.groups
 
 
 def top_candidates(
@@ -279,7 +288,7 @@ def spread(
         threads=_threads(threads),
         # seekers equal in all but age share lists, when homes sit at few points (as twins are looked for)
         twin_row=spreading.twin_rows(
-            None if twin_groups(ctx) is None else spreading.twin_groups(ctx.S, age=False), len(ctx.seekers)
+            None if twin_groups(ctx) is None else score_groups(ctx), len(ctx.seekers)
         ),
     )
     # the new list: the assigned first choice, then the old list without it

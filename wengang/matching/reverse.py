@@ -131,10 +131,12 @@ def _buckets(
 def build_seek_index(
     seekers: SeekerArrays, post_town: np.ndarray, post_lat: np.ndarray, post_lon: np.ndarray,
     n_city: int, n_occ: int, rcomp: tuple[np.ndarray, np.ndarray], prep: Prepared,
+    gid: np.ndarray | None = None,
 ) -> SeekIndex:  # fmt: skip
-    """The index of the seekers' score groups (:func:`score_groups`): buckets hold groups, each scored once
-    per posting through one of its seekers; its seekers of a fitting age then enter by index."""
-    gid = score_groups(seekers, prep)
+    """The index of the seekers' score groups (:func:`score_groups`, computed when ``gid`` is not given):
+    buckets hold groups, each scored once per posting through one of its seekers; its seekers of a fitting
+    age then enter by index."""
+    gid = score_groups(seekers, prep) if gid is None else gid
     n_groups = int(gid.max(initial=-1)) + 1
     gmem = np.argsort(gid, kind="stable").astype(np.int32)  # by group, then by index
     gptr = np.zeros(n_groups + 1, np.int64)

@@ -45,7 +45,9 @@ BATCH = 2048  # seekers whose proposals are computed at once (on threads) before
 def twin_groups(S: Any, *, age: bool = True) -> np.ndarray:
     """A dense id per seeker: equal ids ⇔ twins, equal in every input of the engine (the same feasible
     postings and the same scores, so the same lists). With ``age=False``: equal in every input but the age
-    (the same score for any posting; the age decides which of them a posting takes)."""
+    (the same score for any posting; the age decides which of them a posting takes) — the partition of
+    :func:`.reverse.score_groups`, from the kernel's arrays (for callers without a context; the engine
+    passes its context's groups)."""
     f64 = np.float64
     return dense_groups((
         np.asarray(S.lat, f64).view(np.int64), np.asarray(S.lon, f64).view(np.int64), S.occ,
