@@ -57,7 +57,7 @@ typecheck: install
 pytest: install
 	$(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
 
-## make bench [BENCH=name] [SCALE=small|city]: run benchmarks, results in bench/results/<name>.json
+## make bench [BENCH=name] [SCALE=small|city|province]: run benchmarks, results in bench/results/<name>.json
 bench: install
 	$(BIN)/python -m bench.run $(if $(BENCH),--only $(BENCH)) --scale $(SCALE)
 

@@ -34,7 +34,7 @@ import numba as nb
 import numpy as np
 
 from .arrays import SCOPE_COUNTY, SCOPE_LOCAL, SCOPE_OUT, SCOPE_PROVINCE, PostingArrays, SeekerArrays
-from .index import _bucket_stats, _order, _town_boxes, classes
+from .index import ROWS_AT_A_TIME, _bucket_stats, _order, _town_boxes, classes
 from .kernels import EPS, NO_NRT, insert
 from .scoring import (
     KM_PER_DEG_LAT,
@@ -195,7 +195,7 @@ def build_forward_index(
         scell, t_order, t_lb = reuse.scell, reuse.t_order, reuse.t_lb
     else:
         scell, n_scell = _seeker_cells(seekers, cell_km, len(active))
-        sbox = _town_boxes(scell, seekers.lat.astype(np.float64), seekers.lon.astype(np.float64), n_scell)
+        sbox = _town_boxes(scell, seekers.lat, seekers.lon, n_scell)
         pbox = _town_boxes(pt, plat[kept], plon[kept], n_ptown)
         if len(active) and n_scell:
             t_order, t_lb = _order(sbox, pbox[:, active], active)
@@ -240,18 +240,42 @@ def _group_stats(
 
 def _seeker_cells(seekers: SeekerArrays, cell_km: float, n_ptown: int) -> tuple[np.ndarray, int]:
     """A square cell of about ``cell_km`` for every seeker (larger when the order table would grow past
-    ``MAX_ORDER`` entries); returns (cell per seeker, number of cells), cells numbered densely."""
-    if not len(seekers):
+    ``MAX_ORDER`` entries); returns (cell per seeker, number of cells), cells numbered densely in the order
+    of their code. A chunk of seekers at a time (a province has tens of millions: no float64 copies)."""
+    n = len(seekers)
+    if not n:
         return np.zeros(0, np.int32), 0
-    lat = seekers.lat.astype(np.float64)
-    lon = seekers.lon.astype(np.float64)
-    kx = KM_PER_DEG_LON * np.cos(np.radians(float(np.abs(lat).max())))
+    lat0 = np.float64(seekers.lat.min())
+    lon0 = np.float64(seekers.lon.min())
+    kx = KM_PER_DEG_LON * np.cos(np.radians(float(np.abs(seekers.lat).max())))
+    step = ROWS_AT_A_TIME
     while True:
-        cx = ((lon - lon.min()) * kx / cell_km).astype(np.int64)
-        cy = ((lat - lat.min()) * KM_PER_DEG_LAT / cell_km).astype(np.int64)
-        uniq, cell = np.unique(cy * (int(cx.max()) + 1) + cx, return_inverse=True)
-        if len(uniq) * max(n_ptown, 1) <= MAX_ORDER or cell_km > 1e4:
-            return cell.ravel().astype(np.int32), len(uniq)
+        cx = np.empty(n, np.int64)
+        cy = np.empty(n, np.int64)
+        for lo in range(0, n, step):
+            part = slice(lo, lo + step)
+            lon = seekers.lon[part].astype(np.float64)
+            lat = seekers.lat[part].astype(np.float64)
+            cx[part] = ((lon - lon0) * kx / cell_km).astype(np.int64)
+            cy[part] = ((lat - lat0) * KM_PER_DEG_LAT / cell_km).astype(np.int64)
+        width = int(cx.max()) + 1
+        n_codes = (int(cy.max()) + 1) * width
+        if n_codes <= n + (1 << 24):  # few codes: a presence table instead of sorting every seeker
+            cy *= width
+            cy += cx
+            del cx
+            seen = np.zeros(n_codes, np.bool_)
+            seen[cy] = True
+            rank = (np.cumsum(seen, dtype=np.int64) - 1).astype(np.int32)
+            n_cells = int(seen.sum())
+            cell = np.empty(n, np.int32)
+            for lo in range(0, n, step):
+                cell[lo : lo + step] = rank[cy[lo : lo + step]]
+        else:
+            uniq, inverse = np.unique(cy * width + cx, return_inverse=True)
+            n_cells, cell = len(uniq), inverse.ravel().astype(np.int32)
+        if n_cells * max(n_ptown, 1) <= MAX_ORDER or cell_km > 1e4:
+            return cell, n_cells
         cell_km *= 1.5
 
 

@@ -71,16 +71,34 @@ def dense_groups(cols: tuple[np.ndarray, ...]) -> np.ndarray:
     return gid
 
 
+ROWS_AT_A_TIME = 1 << 20  # rows converted to float64 at a time (a province's seekers, without copies)
+
+
 def _town_boxes(town: np.ndarray, lat: np.ndarray, lon: np.ndarray, n_town: int) -> np.ndarray:
-    """[4, n_town] lat0, lat1, lon0, lon1 of each town's rows (NaN where a town has none)."""
+    """[4, n_town] lat0, lat1, lon0, lon1 of each town's rows (NaN where a town has none). ``lat``/``lon`` in
+    any float type, read a chunk at a time (the float64 box of float32 points is the same either way)."""
     box = np.full((4, n_town), np.nan)
-    for row, fn, col in ((0, np.fmin, lat), (1, np.fmax, lat), (2, np.fmin, lon), (3, np.fmax, lon)):
-        fn.at(box[row], town, col)
+    for lo in range(0, len(town), ROWS_AT_A_TIME):
+        part = slice(lo, lo + ROWS_AT_A_TIME)
+        t = town[part]
+        for row, fn, col in ((0, np.fmin, lat), (1, np.fmax, lat), (2, np.fmin, lon), (3, np.fmax, lon)):
+            fn.at(box[row], t, col[part].astype(np.float64))
     return box
 
 
 def _order(src: np.ndarray, dst: np.ndarray, dst_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For each source town: destination towns nearest first, with a lower bound of the km between boxes."""
+    """For each source town: destination towns nearest first, with a lower bound of the km between boxes.
+    Row blocks at a time: the table can have millions of entries, and each needs a few float64 temporaries."""
+    n_src, n_dst = src.shape[1], dst.shape[1]
+    order = np.empty((n_src, n_dst), np.int32)
+    lbs = np.empty((n_src, n_dst))
+    step = max(1, ROWS_AT_A_TIME // max(n_dst, 1))
+    for lo in range(0, n_src, step):
+        order[lo : lo + step], lbs[lo : lo + step] = _order_rows(src[:, lo : lo + step], dst, dst_ids)
+    return order, lbs
+
+
+def _order_rows(src: np.ndarray, dst: np.ndarray, dst_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     glat = np.maximum(0.0, np.maximum(dst[0][None, :] - src[1][:, None], src[0][:, None] - dst[1][None, :]))
     glon = np.maximum(0.0, np.maximum(dst[2][None, :] - src[3][:, None], src[2][:, None] - dst[3][None, :]))
     maxlat = np.maximum(

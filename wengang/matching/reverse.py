@@ -171,7 +171,7 @@ def build_seek_index(
     mixed[seekers.town[seekers.province != tprov[seekers.town]]] = True
     tprov[mixed] = -2
     active = np.unique(seekers.town).astype(np.int32)
-    sbox = _town_boxes(seekers.town, seekers.lat.astype(np.float64), seekers.lon.astype(np.float64), n_town)
+    sbox = _town_boxes(seekers.town, seekers.lat, seekers.lon, n_town)
     pbox = _town_boxes(post_town, post_lat.astype(np.float64), post_lon.astype(np.float64), n_town)
     t_order, t_lb = _order(pbox, sbox[:, active], active)
     return SeekIndex(town, dest, okey, oskor, tprov, t_order, t_lb, rcomp[0], rcomp[1], rep, gptr, gmem, gage)

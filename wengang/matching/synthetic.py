@@ -38,21 +38,56 @@ def taxonomy(n_occupations: int = 60) -> Taxonomy:
     return Taxonomy.from_lists(related, list(range(N_GENERAL)))
 
 
-def geography(seed: int = 7) -> dict[str, np.ndarray]:
-    """Town centres (lat, lon), county of each town; partner-city pseudo-towns at the end."""
+# Henan's 18 prefecture-level cities (approximate centres) for the province-scale layout
+HENAN = (
+    (34.75, 113.63), (34.80, 114.31), (34.62, 112.45), (33.77, 113.19), (36.10, 114.39), (35.75, 114.30),
+    (35.30, 113.93), (35.22, 113.24), (35.76, 115.03), (34.04, 113.85), (33.58, 114.02), (34.77, 111.20),
+    (33.00, 112.53), (34.41, 115.66), (32.15, 114.09), (33.63, 114.70), (32.98, 114.02), (35.07, 112.60),
+)  # fmt: skip
+PROVINCE_COUNTIES = 9  # per city (Henan: ~157 counties and districts in 18 cities)
+PROVINCE_TOWNS = 130  # per city (~2,400 townships)
+REGIONS = ("city", "province")
+
+
+def geography(seed: int = 7, region: str = "city") -> dict[str, np.ndarray]:
+    """Town centres (lat, lon), county, province and city of each town; partner-city pseudo-towns at the end.
+
+    ``region="city"``: Luoyang (15 counties, 194 townships, city 0). ``region="province"``: the 18 cities of
+    Henan laid out the same way (9 counties and 130 townships each, cities 0–17), for province-scale runs.
+    Partner cities come after the home cities (``first_partner`` is the first one's city number)."""
+    if region not in REGIONS:
+        raise ValueError(f"region must be one of {REGIONS}, not {region!r}")
     rng = np.random.default_rng(seed)
-    c_lat = CENTRE[0] + rng.normal(0, 0.30, N_COUNTIES).clip(-0.9, 0.9)
-    c_lon = CENTRE[1] + rng.normal(0, 0.40, N_COUNTIES).clip(-1.2, 1.2)
-    town_county = np.sort(rng.integers(0, N_COUNTIES, N_TOWNS)).astype(np.int32)
-    t_lat = c_lat[town_county] + rng.normal(0, 0.12, N_TOWNS)
-    t_lon = c_lon[town_county] + rng.normal(0, 0.15, N_TOWNS)
+    if region == "city":
+        c_lat = CENTRE[0] + rng.normal(0, 0.30, N_COUNTIES).clip(-0.9, 0.9)
+        c_lon = CENTRE[1] + rng.normal(0, 0.40, N_COUNTIES).clip(-1.2, 1.2)
+        town_county = np.sort(rng.integers(0, N_COUNTIES, N_TOWNS)).astype(np.int32)
+        t_lat = c_lat[town_county] + rng.normal(0, 0.12, N_TOWNS)
+        t_lon = c_lon[town_county] + rng.normal(0, 0.15, N_TOWNS)
+        town_city = np.zeros(N_TOWNS, np.int32)
+        n_counties, n_cities = N_COUNTIES, 1
+    else:
+        n_cities, n_counties = len(HENAN), len(HENAN) * PROVINCE_COUNTIES
+        home = np.array(HENAN)
+        county_city = np.repeat(np.arange(n_cities), PROVINCE_COUNTIES)
+        c_lat = home[county_city, 0] + rng.normal(0, 0.20, n_counties).clip(-0.5, 0.5)
+        c_lon = home[county_city, 1] + rng.normal(0, 0.25, n_counties).clip(-0.6, 0.6)
+        town_city = np.repeat(np.arange(n_cities, dtype=np.int32), PROVINCE_TOWNS)
+        in_city = rng.integers(0, PROVINCE_COUNTIES, len(town_city))
+        town_county = np.sort(town_city * PROVINCE_COUNTIES + in_city).astype(np.int32)
+        t_lat = c_lat[town_county] + rng.normal(0, 0.08, len(town_county))
+        t_lon = c_lon[town_county] + rng.normal(0, 0.10, len(town_county))
+    n_towns = len(town_county)
     p = np.array(PARTNERS)
     return {
         "lat": np.concatenate([t_lat, p[:, 0]]),
         "lon": np.concatenate([t_lon, p[:, 1]]),
-        "county": np.concatenate([town_county, N_COUNTIES + np.arange(len(PARTNERS))]).astype(np.int32),
-        "province": np.concatenate([np.zeros(N_TOWNS), 1 + np.arange(len(PARTNERS))]).astype(np.int32),
-        "city": np.concatenate([np.zeros(N_TOWNS), 1 + np.arange(len(PARTNERS))]).astype(np.int32),
+        "county": np.concatenate([town_county, n_counties + np.arange(len(PARTNERS))]).astype(np.int32),
+        "province": np.concatenate([np.zeros(n_towns), 1 + np.arange(len(PARTNERS))]).astype(np.int32),
+        "city": np.concatenate([town_city, n_cities + np.arange(len(PARTNERS))]).astype(np.int32),
+        "n_towns": np.asarray(n_towns, np.int64),
+        "n_counties": np.asarray(n_counties, np.int64),
+        "first_partner": np.asarray(n_cities, np.int64),
     }
 
 
@@ -76,20 +111,43 @@ def _bits(rng: np.random.Generator, n: int, nbits: int, mean: float, anchor: np.
     return out
 
 
-def seekers(n: int, n_occupations: int = 60, seed: int = 1) -> SeekerArrays:
-    geo = geography()
+CHUNK_SEEKERS = 4_000_000  # seekers generated at a time beyond this (bounds the temporaries' memory)
+
+
+def seekers(n: int, n_occupations: int = 60, seed: int = 1, region: str = "city") -> SeekerArrays:
+    """``n`` seekers; more than ``CHUNK_SEEKERS`` are made in chunks (seeds ``seed * 1000 + i``) written into
+    arrays allocated once, so a province's 30 million need no more than their own memory and a chunk's."""
+    if n <= CHUNK_SEEKERS:
+        return _seekers(n, n_occupations, seed, region)
+    sizes = [CHUNK_SEEKERS] * (n // CHUNK_SEEKERS) + ([n % CHUNK_SEEKERS] if n % CHUNK_SEEKERS else [])
+    out: dict[str, np.ndarray] = {}
+    lo = 0
+    for i, size in enumerate(sizes):
+        part = _seekers(size, n_occupations, seed * 1000 + i, region)
+        for name, col in vars(part).items():
+            if name not in out:
+                out[name] = np.empty(n, col.dtype)
+            out[name][lo : lo + size] = col
+        lo += size
+        del part
+    return SeekerArrays(**out)
+
+
+def _seekers(n: int, n_occupations: int, seed: int, region: str) -> SeekerArrays:
+    geo = geography(region=region)
+    n_towns, n_counties, first = int(geo["n_towns"]), int(geo["n_counties"]), int(geo["first_partner"])
     rng = np.random.default_rng(seed)
-    weights = rng.gamma(2.0, 1.0, N_TOWNS)
+    weights = rng.gamma(2.0, 1.0, n_towns)
     counts = rng.multinomial(n, weights / weights.sum())
-    town = np.repeat(np.arange(N_TOWNS, dtype=np.int32), counts)  # the registry comes ordered by village
+    town = np.repeat(np.arange(n_towns, dtype=np.int32), counts)  # the registry comes ordered by village
     lat = (geo["lat"][town] + rng.normal(0, 0.03, n)).astype(np.float32)
     lon = (geo["lon"][town] + rng.normal(0, 0.035, n)).astype(np.float32)
     occ = _occupations(rng, n, n_occupations, 0.35, 0.25)
     fam = np.where(occ < N_GENERAL, 0, (occ - N_GENERAL) // FAMILY)
     u = rng.random(n)
     scope = np.select([u < 0.30, u < 0.55, u < 0.80], [0, 1, 2], 3).astype(np.int8)
-    dest = np.where((scope == 3) & (rng.random(n) < 0.7), rng.integers(1, 1 + len(PARTNERS), n), -1)
-    county_wage = 3000 + 1200 * np.random.default_rng(seed + 100).random(N_COUNTIES + len(PARTNERS))
+    dest = np.where((scope == 3) & (rng.random(n) < 0.7), rng.integers(first, first + len(PARTNERS), n), -1)
+    county_wage = 3000 + 1200 * np.random.default_rng(seed + 100).random(n_counties + len(PARTNERS))
     county = geo["county"][town]
     local_wage = county_wage[county].round(-1)
     income = np.where(rng.random(n) < 0.6, rng.lognormal(np.log(3600), 0.3, n).round(-2), 0.0)
@@ -115,13 +173,14 @@ def seekers(n: int, n_occupations: int = 60, seed: int = 1) -> SeekerArrays:
     )
 
 
-def postings(n: int, n_occupations: int = 60, seed: int = 2) -> PostingArrays:
-    geo = geography()
+def postings(n: int, n_occupations: int = 60, seed: int = 2, region: str = "city") -> PostingArrays:
+    geo = geography(region=region)
+    n_towns = int(geo["n_towns"])
     rng = np.random.default_rng(seed)
     far = rng.random(n) < 0.2
-    weights = rng.gamma(1.5, 1.0, N_TOWNS)
+    weights = rng.gamma(1.5, 1.0, n_towns)
     town = np.where(
-        far, N_TOWNS + rng.integers(0, len(PARTNERS), n), rng.choice(N_TOWNS, n, p=weights / weights.sum())
+        far, n_towns + rng.integers(0, len(PARTNERS), n), rng.choice(n_towns, n, p=weights / weights.sum())
     )
     spread = np.where(far, 0.12, 0.04)
     lat = (geo["lat"][town] + rng.normal(0, 1, n) * spread).astype(np.float32)
