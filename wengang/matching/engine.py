@@ -8,7 +8,8 @@
 
 Kernels release the GIL; chunks of seekers (postings) run on ``threads`` Python threads (default: the CPUs
 this process may use). Compiled kernels are cached on disk (``cache=True``) in ``NUMBA_CACHE_DIR``, which
-:mod:`wengang.matching` points at ``var/numba-cache`` unless it is already set.
+:mod:`wengang.matching` points at a subdirectory of ``var/numba-cache`` (or of the directory the environment
+names) keyed by a hash of the package's source, so an upgrade never loads kernels compiled from older helpers.
 """
 
 from __future__ import annotations
