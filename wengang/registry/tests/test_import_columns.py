@@ -5,7 +5,6 @@ validation. Each must give exactly what the cell-by-cell and row-by-row checks g
 from __future__ import annotations
 
 import csv
-import dataclasses
 import gc
 import io
 import random
@@ -20,19 +19,7 @@ from wengang.registry.importers import read_table, validate_rows
 from wengang.registry.importers import validation as v
 from wengang.registry.importers.reading import TableRow
 from wengang.registry.importers.villages import VillageIndex
-
-HEADER = [
-    "姓名",
-    "身份证号",
-    "联系电话",
-    "性别",
-    "村代码",
-    "户类型",
-    "就业状态",
-    "务工地点",
-    "月收入(元)",
-    "就业意愿",
-]
+from wengang.registry.tests.ledger_checks import HEADER, assert_same_result, validate_slowly
 
 
 def _fast() -> v._FastPath:
@@ -79,14 +66,17 @@ PHONE_CELLS: list[object] = [
 ]
 
 
+def _awkward_columns(rng: random.Random, cells: list[object], plain: str) -> list[list[object]]:
+    """5,000 short columns of random awkward cells, and each cell next to a plain one (either side)."""
+    columns = [[rng.choice(cells) for _ in range(rng.randrange(1, 5))] for _ in range(5000)]
+    return columns + [[plain, cell] for cell in cells] + [[cell, plain] for cell in cells]
+
+
 def test_phone_column_match_agrees_with_the_cell_by_cell_check():
     rng = random.Random(11)
     fast = _fast()
     columns = [["13912340001"] * n for n in (1, 2, 50)]  # the usual column: the one-match path
-    columns += [[rng.choice(PHONE_CELLS) for _ in range(rng.randrange(1, 5))] for _ in range(5000)]
-    columns += [["13912340001", cell] for cell in PHONE_CELLS] + [
-        [cell, "13912340001"] for cell in PHONE_CELLS
-    ]
+    columns += _awkward_columns(rng, PHONE_CELLS, "13912340001")
     for raws in columns:
         bad = [False] * len(raws)
         got = fast._phones(raws, bad)
@@ -124,8 +114,7 @@ def test_name_column_match_agrees_with_the_cell_by_cell_check():
     fast = _fast()
     plain = ["张三", "欧阳娜娜", "李", "李" * 50]
     assert v._FastPath._names(plain) == plain  # the usual column takes the one-match path
-    columns = [[rng.choice(NAME_CELLS) for _ in range(rng.randrange(1, 5))] for _ in range(5000)]
-    columns += [["张三", cell] for cell in NAME_CELLS] + [[cell, "张三"] for cell in NAME_CELLS]
+    columns = _awkward_columns(rng, NAME_CELLS, "张三")
     taken = 0
     for raws in columns:
         got = v._FastPath._names(raws)
@@ -161,20 +150,6 @@ def _table(rows: list[list[object]]):
     return read_table(out.getvalue().encode(), "台账.csv")
 
 
-def _slow(monkeypatch, table, user):
-    monkeypatch.setattr(v._FastPath, "rows", lambda self, chunk, oks: [None] * len(chunk))
-    result = validate_rows(table, user=user)
-    monkeypatch.undo()
-    return result
-
-
-def _same(fast, slow):
-    assert [dataclasses.asdict(r) for r in fast.rows] == [dataclasses.asdict(r) for r in slow.rows]
-    assert fast.errors == slow.errors
-    assert fast.warnings == slow.warnings
-    assert fast.total_rows == slow.total_rows
-
-
 @pytest.mark.django_db
 def test_ids_by_slices_agree_with_the_row_by_row_check(monkeypatch):
     user = make_user("columns_city", "city_admin", "410300")
@@ -198,7 +173,7 @@ def test_ids_by_slices_agree_with_the_row_by_row_check(monkeypatch):
     ]
     table = _table(rows)
     fast = validate_rows(table, user=user)
-    _same(fast, _slow(monkeypatch, table, user))
+    assert_same_result(fast, validate_slowly(monkeypatch, table, user))
     assert len(fast.rows) > 100
     assert len(fast.errors) > 100
     # and the chunk gives row by row what the single-row fast path gives
@@ -240,7 +215,7 @@ def test_plain_columns_with_one_odd_cell_agree(monkeypatch, odd):
             *row[3:],
         ]
     table = _table(rows)
-    _same(validate_rows(table, user=user), _slow(monkeypatch, table, user))
+    assert_same_result(validate_rows(table, user=user), validate_slowly(monkeypatch, table, user))
 
 
 def test_short_rows_are_padded_like_row_get():
@@ -342,5 +317,5 @@ def test_village_columns_present_or_absent_agree(monkeypatch, headers, scope):
     csv.writer(out).writerows([headers, *rows])
     table = read_table(out.getvalue().encode(), "台账.csv")
     fast = validate_rows(table, user=user)
-    _same(fast, _slow(monkeypatch, table, user))
+    assert_same_result(fast, validate_slowly(monkeypatch, table, user))
     assert fast.rows

@@ -25,20 +25,7 @@ from wengang.registry.importers import TableError, read_table, reading, validate
 from wengang.registry.importers import validation as v
 from wengang.registry.imports import ledger_import_load, ledger_import_validate
 from wengang.registry.models import EmploymentEvent, Household, IntentRecord, LedgerImport, Person
-
-HEADER = [
-    "姓名",
-    "身份证号",
-    "联系电话",
-    "性别",
-    "村代码",
-    "户类型",
-    "就业状态",
-    "务工地点",
-    "月收入(元)",
-    "就业意愿",
-]
-
+from wengang.registry.tests.ledger_checks import HEADER, assert_same_result, validate_slowly
 
 # --- ID checksums --------------------------------------------------------------------------------------
 
@@ -240,25 +227,14 @@ def _messy_rows() -> list[list[object]]:
     return rows
 
 
-def _slow(monkeypatch, table, user):
-    # every row through the general check: the fast path declines them all (row by row and by chunk)
-    monkeypatch.setattr(v._FastPath, "row", lambda self, row, id_ok: None)
-    monkeypatch.setattr(v._FastPath, "rows", lambda self, chunk, oks: [None] * len(chunk))
-    result = validate_rows(table, user=user)
-    monkeypatch.undo()
-    return result
-
-
 def test_fast_path_agrees_with_the_row_by_row_check(county_user, monkeypatch):
     out = io.StringIO()
     csv.writer(out).writerows(_messy_rows())
     table = read_table(out.getvalue().encode(), "台账.csv")
     fast = validate_rows(table, user=county_user)
-    slow = _slow(monkeypatch, table, county_user)
-    assert [dataclasses.asdict(r) for r in fast.rows] == [dataclasses.asdict(r) for r in slow.rows]
-    assert fast.errors == slow.errors
-    assert fast.warnings == slow.warnings
-    assert fast.total_rows == slow.total_rows == 15
+    slow = validate_slowly(monkeypatch, table, county_user)
+    assert_same_result(fast, slow)
+    assert fast.total_rows == 15
     assert {e.row_number for e in fast.errors} >= {2, 12}  # the duplicated ID rejects both rows
     assert len(fast.rows) >= 3
 
@@ -287,10 +263,7 @@ def test_fast_path_agrees_on_xlsx_cells(county_user, monkeypatch):
     wb.save(out)
     table = read_table(out.getvalue(), "台账.xlsx")
     fast = validate_rows(table, user=county_user)
-    slow = _slow(monkeypatch, table, county_user)
-    assert [dataclasses.asdict(r) for r in fast.rows] == [dataclasses.asdict(r) for r in slow.rows]
-    assert fast.errors == slow.errors
-    assert fast.warnings == slow.warnings
+    assert_same_result(fast, validate_slowly(monkeypatch, table, county_user))
 
 
 # --- loading ----------------------------------------------------------------------------------------------
